@@ -1,0 +1,91 @@
+"""`Helpdesk`: the composition root — settings, engine, sessions, plugins, clock and services.
+
+Everything a host or plugin needs hangs off one object, so two helpdesks in one process (two
+tests, two tenants) never share state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.orm import sessionmaker
+
+from .clock import Clock, SystemClock
+from .db import make_engine
+from .models import Base
+from .plugins import make_plugin_manager
+from .services.accounts import UserService
+from .services.attachments import AttachmentService
+from .services.messages import MessageService
+from .services.organizations import OrganizationService
+from .services.teams import TeamService
+from .services.templates import TemplateService
+from .services.tickets import TicketService
+from .settings import Settings
+from .storage import LocalStorage, Storage
+
+
+class Helpdesk:
+    """A support desk on one database.
+
+    `Helpdesk()` reads `TICKETCORE_*` environment variables; `Helpdesk(settings)` or
+    `Helpdesk(database_url=..., organization_visibility="view")` configure it in code.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        storage: Storage | None = None,
+        plugins: Iterable[Any] = (),
+        load_entrypoints: bool = True,
+        **options: Any,
+    ) -> None:
+        if settings is None:
+            settings = Settings.from_env(**options)
+        elif options:
+            settings = settings.model_copy(update=options)
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.engine = make_engine(settings.database_url, echo=settings.sql_echo)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.storage: Storage = storage or LocalStorage(settings.attachments_dir)
+        self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
+        self.users = UserService(self)
+        self.organizations = OrganizationService(self)
+        self.teams = TeamService(self)
+        self.templates = TemplateService(self)
+        self.tickets = TicketService(self)
+        self.messages = MessageService(self)
+        self.attachments = AttachmentService(self)
+
+    @property
+    def hook(self) -> Any:
+        return self.plugins.hook
+
+    def upgrade_database(self) -> None:
+        """Bring the database schema up to date with the migrations shipped in the package."""
+        from .migrate import upgrade
+
+        upgrade(self.engine)
+
+    def create_tables(self) -> None:
+        """Create the tables straight from the models (tests, throwaway databases).
+
+        Real sites use `upgrade_database()` so later versions can migrate them.
+        """
+        Base.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Helpdesk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Helpdesk {self.engine.url.render_as_string(hide_password=True)}>"

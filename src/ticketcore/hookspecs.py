@@ -1,0 +1,92 @@
+"""Every pluggy hook a plugin can implement, in one documented place.
+
+Hooks are called with keyword arguments only and receive `helpdesk` first. Families:
+`before_*` run inside the transaction and may raise `InvalidInput` to veto; `after_*` run after
+commit and receive read-only snapshots; `<noun>_for_<context>` are `firstresult` decisions where
+returning `None` abstains.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .helpdesk import Helpdesk
+    from .models import Ticket, User
+    from .permissions import Access, Action, Actor
+    from .schemas import MessageOut, TicketOut
+
+PROJECT = "ticketcore"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def ticket_access(helpdesk: Helpdesk, actor: Actor) -> Access | None:
+    """Widen or narrow which tickets `actor` sees, as SQL conditions on `Ticket`.
+
+    Return an `Access(allow=..., deny=...)`; a deny wins over every allow. Applies to lists,
+    counts, detail pages, messages and attachments alike.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def permission_for_ticket(
+    helpdesk: Helpdesk, actor: Actor, ticket: Ticket, action: Action
+) -> bool | None:
+    """Allow (`True`) or forbid (`False`) one action on a ticket the actor can see.
+
+    Return `None` to leave the decision to the next plugin or the built-in policy.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def assignee_for_ticket(helpdesk: Helpdesk, ticket: Ticket) -> User | None:
+    """Choose the agent a new ticket is assigned to, instead of the built-in rules.
+
+    Called inside the creating transaction with the ticket's team, organization and requester
+    set. Return a `User` that is an active agent or admin, or `None` to abstain.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def before_ticket_created(helpdesk: Helpdesk, actor: Actor, ticket: Ticket) -> None:
+    """Inspect or adjust a ticket before it is saved; raise `InvalidInput` to refuse it.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def after_ticket_created(helpdesk: Helpdesk, ticket: TicketOut) -> None:
+    """A ticket was created and committed.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def after_message_posted(helpdesk: Helpdesk, ticket: TicketOut, message: MessageOut) -> None:
+    """A message was added and committed: `message.kind` says customer reply, agent reply or
+    internal note.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def after_status_changed(
+    helpdesk: Helpdesk, ticket: TicketOut, old_status: str, new_status: str, actor: Actor
+) -> None:
+    """A ticket's status changed and was committed (by a person, a reply, or a job).
+
+    .. versionadded:: 0.1
+    """

@@ -1,0 +1,362 @@
+"""Pydantic models for what goes into a use case and what comes out of it.
+
+Inputs are validated here (turned into `InvalidInput` with a message per field by `parse`);
+outputs are plain snapshots, safe to hand to templates, JSON encoders and `after_*` hooks after
+the session has closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InvalidInput
+from .workflow import Priority, Status, StatusGroup, TicketKind
+
+SUBJECT_MAX = 200
+BODY_MAX = 100_000
+NAME_MAX = 200
+MAX_CC = 20
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def normalize_email(value: str) -> str:
+    """Validate an address and return its normalized form (no DNS look-up: offline sites work)."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def email_key(email: str) -> str:
+    """The case-insensitive identity of an address."""
+    return email.lower()
+
+
+def parse(model: type[M], data: M | Mapping[str, Any] | None, fields: Mapping[str, Any]) -> M:
+    """Build `model` from an instance, a mapping and/or keyword fields; raise `InvalidInput`."""
+    if isinstance(data, model) and not fields:
+        return data
+    values = dict(data.model_dump() if isinstance(data, BaseModel) else (data or {}))
+    values.update(fields)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors():
+            loc = err["loc"]
+            key = str(loc[0]) if loc else ""
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown field"
+            errors.setdefault(key, []).append(message)
+        raise InvalidInput(errors) from None
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+
+# ---------------------------------------------------------------- inputs
+
+
+class UploadedFile(Input):
+    """A file as the web layer or an email parser received it; the name is sanitized on save."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(max_length=1000)
+    content: bytes
+    content_type: str | None = None
+
+
+class UserCreate(Input):
+    email: str
+    display_name: str = Field("", max_length=NAME_MAX)
+    role: Literal["customer", "agent", "admin"] = "customer"
+    password: str | None = Field(None, min_length=8, max_length=1000)
+    organization: int | str | None = None  # id or slug; None: matched by email domain
+    teams: list[int | str] = Field(default_factory=list)
+    external_id: str | None = Field(None, max_length=200)
+    timezone: str = Field("UTC", max_length=64)
+    locale: str = Field("en", max_length=16)
+
+    _email = field_validator("email")(lambda cls, v: normalize_email(v))
+
+
+class OrganizationCreate(Input):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    domains: list[str] = Field(default_factory=list)
+    staff: list[int | str] = Field(default_factory=list)  # user ids or emails, in order
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        cleaned = []
+        for domain in value:
+            domain = domain.strip().lower().lstrip("@")
+            if not domain or "." not in domain or " " in domain or "@" in domain:
+                raise ValueError(f"{domain or 'empty'!r} is not a domain name")
+            cleaned.append(domain)
+        return cleaned
+
+
+class TeamCreate(Input):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    is_default: bool = False
+    members: list[int | str] = Field(default_factory=list)  # user ids or emails
+
+
+class FieldSpec(Input):
+    key: str = Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=1, max_length=200)
+    type: Literal["text", "long_text", "number", "select", "checkbox", "date"]
+    required: bool = False
+    help_text: str = Field("", max_length=500)
+    options: list[str] = Field(default_factory=list)
+
+
+class TemplateCreate(Input):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    description: str = Field("", max_length=2000)
+    fields: list[FieldSpec] = Field(default_factory=list)
+
+
+class TicketCreate(Input):
+    subject: str = Field(min_length=1, max_length=SUBJECT_MAX)
+    body: str = Field(min_length=1, max_length=BODY_MAX)
+    team: int | str | None = None  # id or slug
+    priority: str | int | None = None
+    template: int | str | None = None  # id or slug
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    cc: list[str] = Field(default_factory=list, max_length=MAX_CC)
+    attachments: list[UploadedFile] = Field(default_factory=list)
+    is_public: bool = False
+    requester: int | str | None = None  # staff only: user id or email
+    kind: Literal["ticket", "conversation"] = "ticket"
+    source: Literal["web", "email", "api"] = "web"
+
+    _cc = field_validator("cc")(lambda cls, v: [normalize_email(e) for e in v])
+
+
+class GuestTicketCreate(TicketCreate):
+    email: str
+    display_name: str = Field("", max_length=NAME_MAX)
+
+    _email = field_validator("email")(lambda cls, v: normalize_email(v))
+
+
+class ReplyCreate(Input):
+    body: str = Field(min_length=1, max_length=BODY_MAX)
+    attachments: list[UploadedFile] = Field(default_factory=list)
+    status: Status | None = None  # staff: the status to leave the ticket in
+    source: Literal["web", "email", "api"] = "web"
+    email_message_id: str | None = Field(None, max_length=255)
+
+
+class TicketUpdate(Input):
+    """Staff changes; only the fields given are touched. `assignee=0` unassigns."""
+
+    status: Status | None = None
+    priority: str | int | None = None
+    team: int | str | None = None
+    assignee: int | str | None = None
+    custom_fields: dict[str, Any] | None = None
+    subject: str | None = Field(None, min_length=1, max_length=SUBJECT_MAX)
+
+
+class TicketQuery(Input):
+    """Filters, sort and page of a ticket list; every filter narrows the actor's visible set."""
+
+    scope: Literal["visible", "mine", "organization", "public"] = "visible"
+    status_group: StatusGroup | None = None
+    status: list[Status] = Field(default_factory=list)
+    priority: list[Priority] = Field(default_factory=list)
+    team: int | None = None
+    assignee: int | Literal["none", "me"] | None = None
+    organization: int | None = None
+    requester: int | None = None
+    kind: TicketKind | None = None
+    text: str = Field("", max_length=200)
+    sort: Literal["last_reply", "created", "priority", "updated"] = "last_reply"
+    descending: bool = True
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(25, ge=1, le=100)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priorities(cls, value: Any) -> Any:
+        items = value if isinstance(value, list | tuple) else [value]
+        try:
+            return [Priority.parse(v) for v in items]
+        except (KeyError, ValueError):
+            raise ValueError(
+                "must be one of: " + ", ".join(p.name.lower() for p in Priority)
+            ) from None
+
+
+# ---------------------------------------------------------------- outputs
+
+
+class UserOut(Output):
+    id: int
+    email: str
+    display_name: str
+    role: str
+    organization_id: int | None
+    external_id: str | None
+    is_active: bool
+    timezone: str
+    locale: str
+    created_at: datetime
+
+
+class OrganizationOut(Output):
+    id: int
+    name: str
+    slug: str
+    domains: list[str]
+    staff_ids: list[int]
+
+
+class TeamOut(Output):
+    id: int
+    name: str
+    slug: str
+    is_default: bool
+    member_ids: list[int]
+
+
+class TemplateFieldOut(Output):
+    key: str
+    label: str
+    type: str
+    required: bool
+    help_text: str
+    options: list[str]
+
+
+class TemplateOut(Output):
+    id: int
+    name: str
+    slug: str
+    description: str
+    is_active: bool
+    fields: list[TemplateFieldOut]
+
+
+class AttachmentOut(Output):
+    id: int
+    message_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class PersonRef(Output):
+    """A person as another user may see them; `email` is None where it must stay private."""
+
+    id: int
+    display_name: str
+    email: str | None
+
+
+class MessageOut(Output):
+    id: int
+    ticket_id: int
+    author: PersonRef | None
+    kind: Literal["customer_reply", "agent_reply", "internal_note"]
+    is_internal: bool
+    source: str
+    body: str
+    body_html: str
+    email_message_id: str | None
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class TicketSummary(Output):
+    """One row of a ticket list."""
+
+    id: int
+    number: int
+    track_id: str
+    subject: str
+    kind: TicketKind
+    status: Status
+    status_group: StatusGroup
+    priority: Priority
+    is_public: bool
+    requester: PersonRef
+    organization_name: str | None
+    team_name: str | None
+    assignee: PersonRef | None
+    created_at: datetime
+    updated_at: datetime
+    last_reply_at: datetime
+    last_reply_by: str
+    reply_count: int
+
+
+class TicketOut(TicketSummary):
+    """A ticket as its detail page shows it to the actor who asked."""
+
+    organization_id: int | None
+    team_id: int | None
+    template_id: int | None
+    template_name: str | None
+    custom_fields: dict[str, Any]
+    cc: list[str]
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    note_count: int | None  # None for customers: they never learn notes exist
+
+
+class AuditOut(Output):
+    id: int
+    ticket_id: int
+    actor_id: int | None
+    actor_kind: str
+    action: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    created_at: datetime
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class CreatedTicket(Output):
+    """What creating a ticket returns; `guest_token` is shown once (it opens the guest link)."""
+
+    ticket: TicketOut
+    guest_token: str | None = None
+
+
+class StatusCounts(Output):
+    by_status: dict[Status, int]
+    by_group: dict[StatusGroup, int]
+    total: int

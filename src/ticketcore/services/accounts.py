@@ -1,0 +1,166 @@
+"""Users: creating customers, agents and admins, finding them, and turning them into actors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import OrganizationDomain, Role, TeamMember, User
+from ..passwords import hash_password, verify_password
+from ..permissions import Actor, ActorKind
+from ..schemas import UserCreate, UserOut, email_key, normalize_email, parse
+from .base import Service, find_organization, find_team
+from .convert import user_out
+
+
+class UserService(Service):
+    def create(
+        self, actor: Actor, data: UserCreate | Mapping[str, Any] | None = None, **fields: Any
+    ) -> UserOut:
+        """Create an account. Only admins and the system create staff; the email must be new.
+
+        A customer with no organization named joins the organization that lists their email
+        domain, if any.
+        """
+        values = parse(UserCreate, data, fields)
+        if values.role != "customer" and actor.kind not in (ActorKind.SYSTEM, ActorKind.ADMIN):
+            raise InvalidInput("only an administrator can create staff accounts", field="role")
+        with self.transaction() as uow:
+            user = self._create(uow.session, values)
+            return user_out(user)
+
+    def _create(self, session: Session, values: UserCreate) -> User:
+        key = email_key(values.email)
+        if session.scalar(select(User.id).where(User.email_key == key)) is not None:
+            raise InvalidInput("an account with this email already exists", field="email")
+        if values.external_id and session.scalar(
+            select(User.id).where(User.external_id == values.external_id)
+        ):
+            raise InvalidInput("this external id is already linked", field="external_id")
+        if values.organization is not None:
+            organization_id: int | None = find_organization(session, values.organization).id
+        else:
+            domain = key.rpartition("@")[2]
+            organization_id = session.scalar(
+                select(OrganizationDomain.organization_id).where(
+                    OrganizationDomain.domain == domain
+                )
+            )
+        user = User(
+            email=values.email,
+            email_key=key,
+            display_name=values.display_name or values.email.partition("@")[0],
+            role=Role(values.role),
+            organization_id=organization_id,
+            external_id=values.external_id,
+            is_active=True,
+            password_hash=hash_password(values.password) if values.password else None,
+            timezone=values.timezone,
+            locale=values.locale,
+            created_at=self.helpdesk.clock.now(),
+        )
+        session.add(user)
+        session.flush()
+        if values.teams and user.role is Role.CUSTOMER:
+            raise InvalidInput("customers cannot join teams", field="teams")
+        for ref in values.teams:
+            session.add(TeamMember(team_id=find_team(session, ref, "teams").id, user_id=user.id))
+        return user
+
+    def get_or_create_customer(self, email: str, display_name: str = "") -> UserOut:
+        """The customer with this address, created without a password if new (guests, email)."""
+        with self.transaction() as uow:
+            return user_out(self._get_or_create_customer(uow.session, email, display_name))
+
+    def _get_or_create_customer(self, session: Session, email: str, display_name: str) -> User:
+        try:
+            normalized = normalize_email(email)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="email") from None
+        user = session.scalar(select(User).where(User.email_key == email_key(normalized)))
+        if user is None:
+            user = self._create(session, UserCreate(email=normalized, display_name=display_name))
+        return user
+
+    def get(self, user_id: int) -> UserOut:
+        with self.transaction() as uow:
+            user = uow.session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"no user {user_id}")
+            return user_out(user)
+
+    def find_by_email(self, email: str) -> UserOut | None:
+        with self.transaction() as uow:
+            user = uow.session.scalar(
+                select(User).where(User.email_key == email_key(email.strip()))
+            )
+            return user_out(user) if user else None
+
+    def find_by_external_id(self, external_id: str) -> UserOut | None:
+        with self.transaction() as uow:
+            user = uow.session.scalar(select(User).where(User.external_id == external_id))
+            return user_out(user) if user else None
+
+    def authenticate(self, email: str, password: str) -> UserOut | None:
+        """The active user with this email and password, else None (never says which was wrong)."""
+        with self.transaction() as uow:
+            user = uow.session.scalar(
+                select(User).where(User.email_key == email_key(email.strip()))
+            )
+            if (
+                user is None
+                or not user.is_active
+                or not verify_password(user.password_hash, password)
+            ):
+                return None
+            return user_out(user)
+
+    def set_password(self, actor: Actor, user_id: int, password: str) -> None:
+        if len(password) < 8:
+            raise InvalidInput("must be at least 8 characters", field="password")
+        if actor.kind not in (ActorKind.SYSTEM, ActorKind.ADMIN) and actor.user_id != user_id:
+            raise NotFound(f"no user {user_id}")
+        with self.transaction() as uow:
+            user = uow.session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"no user {user_id}")
+            user.password_hash = hash_password(password)
+
+    def deactivate(self, actor: Actor, user_id: int) -> UserOut:
+        if actor.kind not in (ActorKind.SYSTEM, ActorKind.ADMIN):
+            raise NotFound(f"no user {user_id}")
+        with self.transaction() as uow:
+            user = uow.session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"no user {user_id}")
+            if actor.user_id == user_id:
+                raise Conflict("you cannot deactivate your own account")
+            user.is_active = False
+            return user_out(user)
+
+    def actor_for(self, user: int | UserOut) -> Actor:
+        """The actor a logged-in user acts as. Inactive accounts act as nobody."""
+        user_id = user if isinstance(user, int) else user.id
+        with self.transaction() as uow:
+            row = uow.session.get(User, user_id)
+            if row is None or not row.is_active:
+                raise NotFound(f"no active user {user_id}")
+            return actor_from_user(row)
+
+
+def actor_from_user(user: User) -> Actor:
+    kind = {
+        Role.CUSTOMER: ActorKind.CUSTOMER,
+        Role.AGENT: ActorKind.AGENT,
+        Role.ADMIN: ActorKind.ADMIN,
+    }
+    return Actor(
+        kind=kind[user.role],
+        user_id=user.id,
+        organization_id=user.organization_id,
+        email_key=user.email_key,
+    )

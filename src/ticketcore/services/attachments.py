@@ -1,0 +1,101 @@
+"""Attachments: checked before anything is written, stored outside the database, and served
+only to those who may see both the ticket and the message that carries them."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from ..errors import InvalidInput, NotFound
+from ..models import Attachment, Message, Ticket
+from ..permissions import Actor, message_visibility
+from ..schemas import AttachmentOut, UploadedFile
+from ..settings import Settings
+from .base import Service
+from .convert import attachment_out
+from .unit_of_work import UnitOfWork
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+def sanitize_filename(name: str) -> str:
+    """A file name safe to show and to put in a Content-Disposition header.
+
+    Drops any directory part (`../../etc/passwd` becomes `passwd`), control and reserved
+    characters, and leading dots; keeps the extension when shortening.
+    """
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[: 190 - len(ext)]}.{ext}" if dot and len(ext) <= 10 else name[:200]
+    return name or "attachment"
+
+
+def check_files(files: Sequence[UploadedFile], settings: Settings) -> None:
+    """Raise `InvalidInput` on `attachments` listing every refused file, before any is stored."""
+    problems: list[str] = []
+    if len(files) > settings.max_attachments_per_message:
+        problems.append(f"at most {settings.max_attachments_per_message} files per message")
+    blocked = {e.lower().lstrip(".") for e in settings.blocked_attachment_extensions}
+    for file in files:
+        name = sanitize_filename(file.filename)
+        extension = name.rpartition(".")[2].lower() if "." in name else ""
+        if extension in blocked:
+            problems.append(f"{name}: .{extension} files are not accepted")
+        if len(file.content) > settings.max_attachment_bytes:
+            limit = settings.max_attachment_bytes / (1024 * 1024)
+            problems.append(f"{name}: larger than the {limit:g} MB limit")
+        if not file.content:
+            problems.append(f"{name}: the file is empty")
+    if problems:
+        raise InvalidInput({"attachments": problems})
+
+
+def store_files(
+    uow: UnitOfWork, ticket: Ticket, message: Message, files: Sequence[UploadedFile]
+) -> None:
+    """Write the files and their rows; if the transaction fails the files are deleted again."""
+    storage = uow.helpdesk.storage
+    now = uow.helpdesk.clock.now()
+    for file in files:
+        name = sanitize_filename(file.filename)
+        key = storage.save(file.content)
+        uow.on_rollback(lambda key=key: storage.delete(key))
+        message.attachments.append(
+            Attachment(
+                ticket_id=ticket.id,
+                filename=name,
+                # Our guess from the name, not the sender's claim: a claimed text/html is not served.
+                content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                size=len(file.content),
+                sha256=hashlib.sha256(file.content).hexdigest(),
+                storage_key=key,
+                created_at=now,
+            )
+        )
+
+
+class AttachmentService(Service):
+    def get(self, actor: Actor, attachment_id: int) -> tuple[AttachmentOut, bytes]:
+        """The attachment and its bytes, or `NotFound` for anyone who may not see it."""
+        tickets = self.helpdesk.tickets
+        with self.transaction() as uow:
+            row = uow.session.scalar(
+                select(Attachment)
+                .join(Message, Message.id == Attachment.message_id)
+                .join(Ticket, Ticket.id == Attachment.ticket_id)
+                .where(
+                    Attachment.id == attachment_id,
+                    tickets.visibility(actor),
+                    message_visibility(actor),
+                )
+            )
+            if row is None:
+                raise NotFound(f"no attachment {attachment_id}")
+            return attachment_out(row), self.helpdesk.storage.read(row.storage_key)

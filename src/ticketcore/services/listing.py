@@ -1,0 +1,136 @@
+"""Ticket lists and counts for both portals, with a fixed number of SQL statements per page."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import Ticket
+from ..permissions import Actor, organization_ticket, own_ticket
+from ..schemas import Page, StatusCounts, TicketQuery, TicketSummary
+from ..settings import Settings
+from ..trackid import normalize_track_id
+from ..workflow import Status, StatusGroup
+from .convert import ticket_summary
+
+_SORT_COLUMNS = {
+    "last_reply": Ticket.last_reply_at,
+    "created": Ticket.created_at,
+    "updated": Ticket.updated_at,
+    "priority": Ticket.priority,
+}
+
+
+def _filters(
+    actor: Actor,
+    settings: Settings,
+    visibility: ColumnElement[bool],
+    query: TicketQuery,
+    *,
+    with_status: bool = True,
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [visibility]
+    if query.scope == "mine":
+        where.append(own_ticket(actor))
+    elif query.scope == "organization":
+        where.append(organization_ticket(actor, settings))
+    elif query.scope == "public":
+        where.append(Ticket.is_public.is_(True) if settings.public_tickets else false())
+    if with_status:
+        if query.status_group is not None:
+            where.append(Ticket.status.in_(query.status_group.statuses))
+        if query.status:
+            where.append(Ticket.status.in_(query.status))
+    if query.priority:
+        where.append(Ticket.priority.in_(query.priority))
+    if query.team is not None:
+        where.append(Ticket.team_id == query.team)
+    if query.assignee == "none":
+        where.append(Ticket.assignee_id.is_(None))
+    elif query.assignee == "me":
+        where.append(Ticket.assignee_id == actor.user_id)
+    elif query.assignee is not None:
+        where.append(Ticket.assignee_id == query.assignee)
+    if query.organization is not None:
+        where.append(Ticket.organization_id == query.organization)
+    if query.requester is not None:
+        where.append(Ticket.requester_id == query.requester)
+    if query.kind is not None:
+        where.append(Ticket.kind == query.kind)
+    if query.text:
+        where.append(_text_match(query.text))
+    return where
+
+
+def _text_match(text: str) -> ColumnElement[bool]:
+    """Subject words, a track ID as a person types it, or a ticket number (`1042` or `#1042`)."""
+    options: list[ColumnElement[bool]] = [
+        func.lower(Ticket.subject).contains(text.lower(), autoescape=True)
+    ]
+    track_id = normalize_track_id(text)
+    if track_id:
+        options.append(Ticket.track_id == track_id)
+    digits = text.strip().lstrip("#")
+    if digits.isdigit() and len(digits) < 10:
+        options.append(Ticket.number == int(digits))
+    return or_(*options)
+
+
+def _ordered(statement: Select[tuple[Ticket]], query: TicketQuery) -> Select[tuple[Ticket]]:
+    column = _SORT_COLUMNS[query.sort]
+    direction = (lambda c: c.desc()) if query.descending else (lambda c: c.asc())
+    order = [direction(column)]
+    if query.sort == "priority":
+        order.append(Ticket.last_reply_at.desc())
+    order.append(direction(Ticket.id))
+    return statement.order_by(*order)
+
+
+def page(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    visibility: ColumnElement[bool],
+    query: TicketQuery,
+) -> Page[TicketSummary]:
+    where = _filters(actor, settings, visibility, query)
+    total = session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
+    statement = (
+        select(Ticket)
+        .where(*where)
+        .options(
+            joinedload(Ticket.requester),
+            joinedload(Ticket.assignee),
+            joinedload(Ticket.team),
+            joinedload(Ticket.organization),
+        )
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    )
+    rows = session.scalars(_ordered(statement, query)).unique().all()
+    return Page[TicketSummary](
+        items=[ticket_summary(actor, t) for t in rows],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+    )
+
+
+def counts(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    visibility: ColumnElement[bool],
+    query: TicketQuery,
+) -> StatusCounts:
+    where = _filters(actor, settings, visibility, query, with_status=False)
+    rows = session.execute(
+        select(Ticket.status, func.count()).where(*where).group_by(Ticket.status)
+    ).all()
+    by_status = {status: 0 for status in Status}
+    for status, count in rows:
+        by_status[Status(status)] = count
+    by_group = {group: 0 for group in StatusGroup}
+    for status, count in by_status.items():
+        by_group[status.group] += count
+    return StatusCounts(by_status=by_status, by_group=by_group, total=sum(by_status.values()))

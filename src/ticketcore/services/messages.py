@@ -1,0 +1,162 @@
+"""The thread: replies (customer or agent), internal notes, and reading a ticket's messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..errors import Conflict, InvalidInput
+from ..models import Message, MessageSource, ReplySide, User
+from ..permissions import Action, Actor, message_visibility
+from ..rendering import render_markdown
+from ..schemas import BODY_MAX, MessageOut, ReplyCreate, UploadedFile, parse
+from ..workflow import ReplyOnClosed, check_transition, status_after_customer_reply
+from .attachments import check_files, store_files
+from .base import Service
+from .changes import set_status
+from .convert import message_out, ticket_out
+
+
+class MessageService(Service):
+    def reply(
+        self,
+        actor: Actor,
+        ticket_id: int,
+        data: ReplyCreate | Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> MessageOut:
+        """Add a message the customer sees, with its status change, in one transaction.
+
+        A customer's reply ends "waiting on you" (Pending becomes Open) and, on a finished ticket,
+        reopens it, is refused, or is simply added, per `reply_on_closed`. Staff may pass `status`
+        to leave the ticket in; the first staff reply sets the first-response time.
+        """
+        values = parse(ReplyCreate, data, fields)
+        with self.transaction() as uow:
+            session = uow.session
+            tickets = self.helpdesk.tickets
+            ticket = tickets.load(session, actor, ticket_id, for_update=True)
+            tickets.require(actor, ticket, Action.REPLY)
+            old_status = ticket.status
+            errors: dict[str, list[str]] = {}
+            target = None
+            if actor.is_staff:
+                if values.status is not None and values.status != ticket.status:
+                    target = values.status
+            elif values.status is not None:
+                errors["status"] = ["customers cannot set the status"]
+            else:
+                target = status_after_customer_reply(
+                    ticket.status, ReplyOnClosed(self.settings.reply_on_closed)
+                )
+            if target is not None and target != ticket.status:
+                try:
+                    check_transition(ticket.status, target)
+                except InvalidInput as exc:
+                    errors.update(exc.errors)
+            try:
+                check_files(values.attachments, self.settings)
+            except InvalidInput as exc:
+                errors.update(exc.errors)
+            if errors:
+                raise InvalidInput(errors)
+            if values.email_message_id and session.scalar(
+                select(Message.id).where(Message.email_message_id == values.email_message_id)
+            ):
+                raise Conflict(f"message {values.email_message_id} was already received")
+
+            now = self.helpdesk.clock.now()
+            author = session.get(User, actor.user_id) if actor.user_id else None
+            message = Message(
+                ticket_id=ticket.id,
+                author=author,
+                is_internal=False,
+                source=MessageSource(values.source),
+                body=values.body,
+                body_html=render_markdown(values.body),
+                email_message_id=values.email_message_id,
+                created_at=now,
+            )
+            session.add(message)
+            store_files(uow, ticket, message, values.attachments)
+            ticket.reply_count += 1
+            ticket.last_reply_at = now
+            ticket.updated_at = now
+            if actor.is_staff:
+                ticket.last_reply_by = ReplySide.AGENT
+                if ticket.first_response_at is None:
+                    ticket.first_response_at = now
+            else:
+                ticket.last_reply_by = ReplySide.CUSTOMER
+            if target is not None and target != ticket.status:
+                set_status(uow, actor, ticket, target)
+            session.flush()
+            out = message_out(actor, ticket, message)
+            snapshot = ticket_out(Actor.system(), ticket)
+            uow.emit(
+                "after_message_posted",
+                ticket=snapshot,
+                message=message_out(Actor.system(), ticket, message),
+            )
+            if ticket.status != old_status:
+                tickets._emit_status(uow, actor, ticket, old_status)
+            return out
+
+    def add_note(
+        self,
+        actor: Actor,
+        ticket_id: int,
+        body: str,
+        attachments: Sequence[UploadedFile] = (),
+    ) -> MessageOut:
+        """An internal note: staff only, never shown, counted or sent to a customer."""
+        body = body.strip()
+        errors: dict[str, list[str]] = {}
+        if not body:
+            errors["body"] = ["a note cannot be empty"]
+        elif len(body) > BODY_MAX:
+            errors["body"] = [f"must be at most {BODY_MAX} characters"]
+        with self.transaction() as uow:
+            session = uow.session
+            tickets = self.helpdesk.tickets
+            ticket = tickets.load(session, actor, ticket_id, for_update=True)
+            tickets.require(actor, ticket, Action.NOTE)
+            try:
+                check_files(list(attachments), self.settings)
+            except InvalidInput as exc:
+                errors.update(exc.errors)
+            if errors:
+                raise InvalidInput(errors)
+            now = self.helpdesk.clock.now()
+            message = Message(
+                ticket_id=ticket.id,
+                author=session.get(User, actor.user_id) if actor.user_id else None,
+                is_internal=True,
+                source=MessageSource.WEB,
+                body=body,
+                body_html=render_markdown(body),
+                created_at=now,
+            )
+            session.add(message)
+            store_files(uow, ticket, message, list(attachments))
+            ticket.note_count += 1
+            ticket.updated_at = now
+            session.flush()
+            out = message_out(actor, ticket, message)
+            uow.emit("after_message_posted", ticket=ticket_out(Actor.system(), ticket), message=out)
+            return out
+
+    def thread(self, actor: Actor, ticket_id: int) -> list[MessageOut]:
+        """The messages of a ticket in order, as `actor` may see them (notes for staff only)."""
+        with self.transaction() as uow:
+            ticket = self.helpdesk.tickets.load(uow.session, actor, ticket_id)
+            rows = uow.session.scalars(
+                select(Message)
+                .where(Message.ticket_id == ticket.id, message_visibility(actor))
+                .options(selectinload(Message.author), selectinload(Message.attachments))
+                .order_by(Message.created_at, Message.id)
+            ).all()
+            return [message_out(actor, ticket, m) for m in rows]

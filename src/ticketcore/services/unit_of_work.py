@@ -1,0 +1,51 @@
+"""One transaction per use case (DESIGN invariant 3), and what must happen after it commits.
+
+Services queue `after_*` hook calls and file clean-ups on the unit of work; they run only once
+the database has committed (or, for stored files, been rolled back), so a plugin never sees a
+change that did not happen, and a failed request leaves no orphaned file behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from ..plugins import call_after_commit
+
+if TYPE_CHECKING:
+    from ..helpdesk import Helpdesk
+
+
+class UnitOfWork:
+    def __init__(self, helpdesk: Helpdesk, session: Session) -> None:
+        self.helpdesk = helpdesk
+        self.session = session
+        self._after_commit: list[tuple[str, dict[str, Any]]] = []
+        self._on_rollback: list[Callable[[], None]] = []
+
+    def emit(self, hook_name: str, **kwargs: Any) -> None:
+        """Queue an `after_*` hook to run once this transaction has committed."""
+        self._after_commit.append((hook_name, kwargs))
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        self._on_rollback.append(undo)
+
+
+@contextmanager
+def unit_of_work(helpdesk: Helpdesk) -> Iterator[UnitOfWork]:
+    session = helpdesk.sessionmaker()
+    uow = UnitOfWork(helpdesk, session)
+    try:
+        with session.begin():
+            yield uow
+    except BaseException:
+        for undo in uow._on_rollback:
+            undo()
+        raise
+    finally:
+        session.close()
+    for hook_name, kwargs in uow._after_commit:
+        call_after_commit(helpdesk.plugins, hook_name, helpdesk=helpdesk, **kwargs)

@@ -1,0 +1,132 @@
+"""The one settings model. Every option has a default and a description that the docs reuse.
+
+A setting has one name everywhere: field `organization_visibility`, environment variable and
+Flask key `TICKETCORE_ORGANIZATION_VISIBILITY`, Django `TICKETCORE = {"ORGANIZATION_VISIBILITY": …}`.
+`Settings.from_mapping` is the single place that translates those spellings.
+"""
+
+from __future__ import annotations
+
+import os
+import typing
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InvalidInput
+
+ENV_PREFIX = "TICKETCORE_"
+
+DANGEROUS_EXTENSIONS = (
+    "exe", "com", "bat", "cmd", "scr", "pif", "msi", "msp", "dll", "cpl", "jar", "js", "jse",
+    "vbs", "vbe", "wsf", "wsh", "ps1", "psm1", "hta", "lnk", "reg", "sh", "app", "html", "htm",
+    "svg", "xhtml", "php", "py", "iso",
+)  # fmt: skip
+
+
+class Settings(BaseModel):
+    """Configuration of one `Helpdesk`. Build it with keyword arguments or `from_env()`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str = Field(
+        "sqlite:///ticketcore.db",
+        description="SQLAlchemy URL of the database (SQLite, PostgreSQL with psycopg, "
+        "MariaDB/MySQL with PyMySQL).",
+    )
+    sql_echo: bool = Field(False, description="Log every SQL statement (for debugging).")
+    attachments_dir: str = Field(
+        "ticketcore-attachments",
+        description="Directory where the local storage backend keeps attachment files.",
+    )
+    site_name: str = Field("Support", description="Name of the support desk shown to users.")
+    organization_visibility: Literal["none", "view", "view_and_reply"] = Field(
+        "none",
+        description="Whether customers see their organization's tickets: `none`, `view` "
+        "(read only), or `view_and_reply`.",
+    )
+    agents_see_all_tickets: bool = Field(
+        False,
+        description="Let every agent see every ticket, not only their teams' and their own.",
+    )
+    public_tickets: bool = Field(
+        False,
+        description="Allow tickets marked public to be read by anyone (requester emails hidden).",
+    )
+    reply_on_closed: Literal["reopen", "refuse", "allow"] = Field(
+        "reopen",
+        description="What a customer reply to a Resolved or Closed ticket does: `reopen` it, "
+        "`refuse` with a message, or `allow` without reopening.",
+    )
+    auto_close_days: int = Field(
+        7,
+        ge=0,
+        description="Days after which a Resolved ticket closes by itself (0 disables); run by "
+        "`ticketcore tickets auto-close`.",
+    )
+    assignment: Literal["organization_then_round_robin", "round_robin", "none"] = Field(
+        "organization_then_round_robin",
+        description="How new tickets get an assignee: the organization's assigned staff, then "
+        "round-robin in the team; only round-robin; or leave them unassigned.",
+    )
+    customer_can_choose_team: bool = Field(
+        True, description="Let customers pick the team (department) of a new ticket."
+    )
+    customer_can_choose_priority: bool = Field(
+        True, description="Let customers pick the priority of a new ticket."
+    )
+    max_attachment_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, description="Largest attachment accepted, in bytes."
+    )
+    max_attachments_per_message: int = Field(
+        10, ge=0, description="How many files one message may carry."
+    )
+    blocked_attachment_extensions: tuple[str, ...] = Field(
+        DANGEROUS_EXTENSIONS,
+        description="File name extensions refused as attachments (executables, scripts, HTML).",
+    )
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], prefix: str = "") -> Settings:
+        """Build settings from `NAME`/`PREFIXNAME` keys (any case); unknown prefixed keys fail.
+
+        Raises `InvalidInput` naming each bad setting.
+        """
+        fields = cls.model_fields
+        data: dict[str, Any] = {}
+        unknown: list[str] = []
+        for key, value in values.items():
+            if prefix and not key.upper().startswith(prefix):
+                continue
+            name = key[len(prefix) :].lower()
+            if name not in fields:
+                unknown.append(key)
+                continue
+            if isinstance(value, str) and _is_sequence(fields[name].annotation):
+                value = tuple(part.strip() for part in value.split(",") if part.strip())
+            data[name] = value
+        errors: dict[str, list[str]] = {k: ["unknown setting"] for k in unknown}
+        try:
+            settings = cls(**data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = f"{prefix}{str(err['loc'][0]).upper()}" if err["loc"] else ""
+                errors.setdefault(field, []).append(err["msg"])
+            raise InvalidInput(errors) from None
+        if errors:
+            raise InvalidInput(errors)
+        return settings
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `TICKETCORE_*` environment variables; keyword overrides win."""
+        env = os.environ if environ is None else environ
+        known = {f"{ENV_PREFIX}{name.upper()}" for name in cls.model_fields}
+        picked: dict[str, Any] = {k: v for k, v in env.items() if k in known}
+        picked.update({f"{ENV_PREFIX}{k.upper()}": v for k, v in overrides.items()})
+        return cls.from_mapping(picked, prefix=ENV_PREFIX)
+
+
+def _is_sequence(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (tuple, list)
