@@ -14,7 +14,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .helpdesk import Helpdesk
-    from .models import Ticket, User
+    from .models import Ticket
     from .permissions import Access, Action, Actor
     from .schemas import MessageOut, TicketOut
 
@@ -47,11 +47,12 @@ def permission_for_ticket(
 
 
 @hookspec(firstresult=True)
-def assignee_for_ticket(helpdesk: Helpdesk, ticket: Ticket) -> User | None:
+def assignee_for_ticket(helpdesk: Helpdesk, ticket: Ticket) -> int | None:
     """Choose the agent a new ticket is assigned to, instead of the built-in rules.
 
     Called inside the creating transaction with the ticket's team, organization and requester
-    set. Return a `User` that is an active agent or admin, or `None` to abstain.
+    set (not yet its id or number). Return the id of an active agent or admin, or `None` to
+    abstain. An id that is not an active staff member is ignored with a warning in the log.
 
     .. versionadded:: 0.1
     """

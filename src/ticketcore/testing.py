@@ -1,7 +1,7 @@
 """Helpers for testing a host site or a plugin against a real ticketcore (public API).
 
-    from ticketcore.testing import make_helpdesk
-    hd = make_helpdesk(tmp_path, plugins=[MyPlugin()])
+from ticketcore.testing import make_helpdesk
+hd = make_helpdesk(tmp_path, plugins=[MyPlugin()])
 """
 
 from __future__ import annotations

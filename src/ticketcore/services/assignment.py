@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -14,12 +15,16 @@ if TYPE_CHECKING:
     from ..helpdesk import Helpdesk
 
 _STAFF = (Role.AGENT, Role.ADMIN)
+log = logging.getLogger("ticketcore.assignment")
 
 
 def choose_assignee(helpdesk: Helpdesk, session: Session, ticket: Ticket) -> User | None:
-    chosen: User | None = helpdesk.hook.assignee_for_ticket(helpdesk=helpdesk, ticket=ticket)
-    if chosen is not None:
-        return chosen
+    chosen_id = helpdesk.hook.assignee_for_ticket(helpdesk=helpdesk, ticket=ticket)
+    if chosen_id is not None:
+        chosen = session.get(User, chosen_id)
+        if chosen is not None and chosen.is_active and chosen.role in _STAFF:
+            return chosen
+        log.warning("assignee_for_ticket chose %r, which is not an active agent", chosen_id)
     strategy = helpdesk.settings.assignment
     if strategy == "none":
         return None

@@ -59,9 +59,9 @@ class _Errors:
     def __init__(self) -> None:
         self.errors: dict[str, list[str]] = {}
 
-    def check(self, func: Any, *args: Any) -> Any:
+    def check(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args)
+            return func(*args, **kwargs)
         except InvalidInput as exc:
             for key, messages in exc.errors.items():
                 self.errors.setdefault(key, []).extend(messages)
@@ -264,11 +264,11 @@ class TicketService(Service):
         ticket.requester = requester
         ticket.team = team
         ticket.template = template
-        ticket.cc = [
-            TicketCC(email=e, email_key=email_key(e))
-            for e in dict.fromkeys(values.cc)
-            if email_key(e) != requester.email_key
-        ]
+        copied: dict[str, str] = {}
+        for address in values.cc:  # one entry per person, in the spelling given first
+            copied.setdefault(email_key(address), address)
+        copied.pop(requester.email_key, None)
+        ticket.cc = [TicketCC(email=e, email_key=key) for key, e in copied.items()]
         session.add(ticket)
         assignee = choose_assignee(self.helpdesk, session, ticket)
         ticket.assignee = assignee
@@ -392,7 +392,10 @@ class TicketService(Service):
                     errors.errors["custom_fields"] = ["this ticket has no template"]
                 else:
                     cleaned = errors.check(
-                        clean_custom_fields, ticket.template.fields, values.custom_fields, True
+                        clean_custom_fields,
+                        ticket.template.fields,
+                        values.custom_fields,
+                        partial=True,
                     )
                     if cleaned is not None:
                         custom = {**ticket.custom_fields, **cleaned}

@@ -1,0 +1,155 @@
+"""Ticket lists for both portals: filters, search, sorting, pages, counts — and a fixed SQL cost."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from ticketcore import InvalidInput, Priority, Status
+
+
+@pytest.fixture
+def tickets(helpdesk, cast, clock):
+    """Five tickets opened a minute apart, in several states."""
+    made = {}
+    specs = [
+        ("carol", "Printer jams on page two", {"priority": "low"}),
+        ("carol", "VPN drops every hour", {"priority": "urgent"}),
+        ("dave", "Invoice 2291 is wrong", {"team": "billing", "priority": "high"}),
+        ("erin", "Password reset mail never arrives", {}),
+        ("carol", "Export to CSV (feature)", {}),
+    ]
+    for who, subject, extra in specs:
+        clock.advance(minutes=1)
+        actor = getattr(cast, f"{who}_actor")
+        made[subject.split()[0].lower()] = helpdesk.tickets.create(
+            actor, subject=subject, body="details", **extra
+        ).ticket
+    clock.advance(minutes=1)
+    helpdesk.messages.reply(
+        cast.ann_actor, made["printer"].id, body="Which model?", status="pending"
+    )
+    clock.advance(minutes=1)
+    helpdesk.tickets.close(cast.ann_actor, made["export"].id, resolved=True)
+    return made
+
+
+def subjects(page):
+    return [t.subject.split()[0] for t in page.items]
+
+
+def test_customer_status_groups(helpdesk, cast, tickets):
+    carol = cast.carol_actor
+    assert subjects(helpdesk.tickets.list(carol, status_group="active")) == ["VPN"]
+    assert subjects(helpdesk.tickets.list(carol, status_group="waiting_on_you")) == ["Printer"]
+    assert subjects(helpdesk.tickets.list(carol, status_group="closed")) == ["Export"]
+    counts = helpdesk.tickets.counts(carol)
+    assert counts.by_group == {"active": 1, "waiting_on_you": 1, "closed": 1}
+    assert counts.by_status[Status.RESOLVED] == 1 and counts.total == 3
+
+
+def test_default_sort_is_last_reply_newest_first(helpdesk, cast, tickets):
+    page = helpdesk.tickets.list(cast.carol_actor)
+    assert subjects(page) == ["Printer", "Export", "VPN"]  # the reply moved Printer up
+    oldest_first = helpdesk.tickets.list(cast.carol_actor, sort="created", descending=False)
+    assert subjects(oldest_first) == ["Printer", "VPN", "Export"]
+
+
+def test_sort_by_priority(helpdesk, cast, tickets):
+    page = helpdesk.tickets.list(cast.ada_actor, sort="priority")
+    assert [t.priority for t in page.items][:3] == [Priority.URGENT, Priority.HIGH, Priority.NORMAL]
+
+
+def test_text_search_by_subject_track_id_and_number(helpdesk, cast, tickets):
+    admin = cast.ada_actor
+    assert subjects(helpdesk.tickets.list(admin, text="vpn")) == ["VPN"]
+    invoice = tickets["invoice"]
+    typed = invoice.track_id.lower().replace("-", "")
+    assert subjects(helpdesk.tickets.list(admin, text=typed)) == ["Invoice"]
+    assert subjects(helpdesk.tickets.list(admin, text=f"#{invoice.number}")) == ["Invoice"]
+    # LIKE wildcards are matched literally, not as patterns.
+    assert helpdesk.tickets.list(admin, text="%").total == 0
+    assert subjects(helpdesk.tickets.list(admin, text="(feature)")) == ["Export"]
+
+
+def test_search_never_widens_visibility(helpdesk, cast, tickets):
+    assert helpdesk.tickets.list(cast.carol_actor, text="invoice").total == 0
+    number = tickets["invoice"].number
+    assert helpdesk.tickets.list(cast.carol_actor, text=str(number)).total == 0
+
+
+def test_staff_filters(helpdesk, cast, tickets):
+    admin = cast.ada_actor
+    billing = helpdesk.teams.get("billing")
+    assert subjects(helpdesk.tickets.list(admin, team=billing.id)) == ["Invoice"]
+    assert helpdesk.tickets.list(admin, assignee="none").total == 0
+    assert helpdesk.tickets.list(cast.ann_actor, assignee="me").total == 4
+    assert subjects(helpdesk.tickets.list(admin, requester=cast.erin.id)) == ["Password"]
+    assert helpdesk.tickets.list(admin, organization=cast.acme.id).total == 4
+    assert subjects(helpdesk.tickets.list(admin, priority=["urgent", "high"], sort="priority")) == [
+        "VPN",
+        "Invoice",
+    ]
+    assert helpdesk.tickets.list(admin, status=["pending", "resolved"]).total == 2
+
+
+def test_pagination(helpdesk, cast, tickets):
+    first = helpdesk.tickets.list(cast.ada_actor, per_page=2, sort="created", descending=False)
+    third = helpdesk.tickets.list(
+        cast.ada_actor, per_page=2, page=3, sort="created", descending=False
+    )
+    assert (first.total, first.pages) == (5, 3)
+    assert subjects(first) == ["Printer", "VPN"]
+    assert subjects(third) == ["Export"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"per_page": 1000}, "per_page"),
+        ({"page": 0}, "page"),
+        ({"sort": "random"}, "sort"),
+        ({"priority": ["critical"]}, "priority"),
+        ({"status_group": "later"}, "status_group"),
+    ],
+)
+def test_bad_list_parameters_are_invalid_input(helpdesk, cast, fields, field):
+    with pytest.raises(InvalidInput) as info:
+        helpdesk.tickets.list(cast.ada_actor, **fields)
+    assert field in info.value.errors
+
+
+def count_statements(helpdesk, action) -> int:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            statements.append(statement)
+
+    event.listen(helpdesk.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(helpdesk.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_list_costs_the_same_sql_whatever_the_number_of_rows(helpdesk, cast, clock):
+    def page_cost(actor):
+        return count_statements(helpdesk, lambda: helpdesk.tickets.list(actor, per_page=50))
+
+    def counts_cost(actor):
+        return count_statements(helpdesk, lambda: helpdesk.tickets.counts(actor))
+
+    helpdesk.tickets.create(cast.carol_actor, subject="first", body="b")
+    small = (page_cost(cast.ada_actor), page_cost(cast.carol_actor), counts_cost(cast.ann_actor))
+    for i in range(30):
+        clock.advance(seconds=1)
+        who = (cast.carol_actor, cast.dave_actor, cast.erin_actor)[i % 3]
+        helpdesk.tickets.create(
+            who, subject=f"ticket {i}", body="b", team=("support", "billing")[i % 2]
+        )
+    large = (page_cost(cast.ada_actor), page_cost(cast.carol_actor), counts_cost(cast.ann_actor))
+    assert helpdesk.tickets.list(cast.ada_actor, per_page=50).total == 31
+    assert small == large
+    assert large[0] <= 2 and large[2] == 1
