@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..errors import TicketcoreError
 from ..models import AuditEvent, Counter, Ticket
 from ..permissions import Actor
 from ..workflow import Status
@@ -17,10 +18,11 @@ def next_ticket_number(session: Session) -> int:
     result = session.execute(
         update(Counter).where(Counter.name == "ticket").values(value=Counter.value + 1)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]  # a database created without the seed row
-        session.add(Counter(name="ticket", value=1))
-        session.flush()
-        return 1
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        # Creating the row here would race between the first two tickets; the schema seeds it.
+        raise TicketcoreError(
+            "the ticket counter is missing: create the tables with `ticketcore db upgrade`"
+        )
     return int(session.scalar(select(Counter.value).where(Counter.name == "ticket")) or 0)
 
 
