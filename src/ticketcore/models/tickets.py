@@ -117,5 +117,5 @@ class TicketCC(Base):
 event.listen(
     Counter.__table__,
     "after_create",
-    DDL("INSERT INTO ticketcore_counters (name, value) VALUES ('ticket', 0)"),
+    DDL("INSERT INTO ticketcore_counters (name, value) VALUES ('ticket', 0)"),  # type: ignore[no-untyped-call]
 )

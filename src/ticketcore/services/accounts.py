@@ -83,7 +83,8 @@ class UserService(Service):
             raise InvalidInput(str(exc), field="email") from None
         user = session.scalar(select(User).where(User.email_key == email_key(normalized)))
         if user is None:
-            user = self._create(session, UserCreate(email=normalized, display_name=display_name))
+            values = UserCreate.model_validate({"email": normalized, "display_name": display_name})
+            user = self._create(session, values)
         return user
 
     def get(self, user_id: int) -> UserOut:

@@ -3,6 +3,7 @@ only to those who may see both the ticket and the message that carries them."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import mimetypes
 import re
@@ -66,7 +67,7 @@ def store_files(
     for file in files:
         name = sanitize_filename(file.filename)
         key = storage.save(file.content)
-        uow.on_rollback(lambda key=key: storage.delete(key))
+        uow.on_rollback(functools.partial(storage.delete, key))
         message.attachments.append(
             Attachment(
                 ticket_id=ticket.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from ..models import Attachment, Message, Organization, Role, Team, TicketTemplate, User
 from ..models.tickets import Ticket
 from ..permissions import Actor
@@ -47,7 +49,7 @@ def ticket_summary(actor: Actor, ticket: Ticket) -> TicketSummary:
     return TicketSummary(**_summary_fields(actor, ticket))
 
 
-def _summary_fields(actor: Actor, ticket: Ticket) -> dict[str, object]:
+def _summary_fields(actor: Actor, ticket: Ticket) -> dict[str, Any]:
     return {
         "id": ticket.id,
         "number": ticket.number,
@@ -98,6 +100,7 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
 
 def message_out(actor: Actor, ticket: Ticket, message: Message) -> MessageOut:
     author = message.author
+    kind: Literal["customer_reply", "agent_reply", "internal_note"]
     if message.is_internal:
         kind = "internal_note"
     elif author is not None and author.role.is_staff:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, UnaryExpression, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import Ticket
@@ -76,13 +78,12 @@ def _text_match(text: str) -> ColumnElement[bool]:
     return or_(*options)
 
 
-def _ordered(statement: Select[tuple[Ticket]], query: TicketQuery) -> Select[tuple[Ticket]]:
+def _ordered(statement: Select[Any], query: TicketQuery) -> Select[Any]:
     column = _SORT_COLUMNS[query.sort]
-    direction = (lambda c: c.desc()) if query.descending else (lambda c: c.asc())
-    order = [direction(column)]
-    if query.sort == "priority":
+    order: list[UnaryExpression[Any]] = [column.desc() if query.descending else column.asc()]
+    if query.sort == "priority":  # equal priorities: the most recently active first
         order.append(Ticket.last_reply_at.desc())
-    order.append(direction(Ticket.id))
+    order.append(Ticket.id.desc() if query.descending else Ticket.id.asc())
     return statement.order_by(*order)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import secrets
@@ -137,6 +138,7 @@ class TicketService(Service):
             raise PermissionDenied("guests open tickets through create_as_guest()")
         with self.transaction() as uow:
             session = uow.session
+            requester: User | None
             if actor.is_staff:
                 if values.requester is None:
                     raise InvalidInput("say who the ticket is for", field="requester")
@@ -339,7 +341,7 @@ class TicketService(Service):
         with self.transaction() as uow:
             return listing.counts(uow.session, actor, self.settings, self.visibility(actor), values)
 
-    def audit_trail(self, actor: Actor, ticket_id: int) -> list[AuditOut]:
+    def audit_trail(self, actor: Actor, ticket_id: int) -> builtins.list[AuditOut]:
         if not actor.is_staff:
             raise NotFound(f"no ticket {ticket_id}")
         with self.transaction() as uow:
