@@ -45,8 +45,8 @@ class Helpdesk:
     ) -> None:
         if settings is None:
             settings = Settings.from_env(**options)
-        elif options:
-            settings = settings.model_copy(update=options)
+        elif options:  # validated like any other settings, not merely copied
+            settings = Settings.from_mapping({**settings.model_dump(), **options})
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.engine = make_engine(settings.database_url, echo=settings.sql_echo)

@@ -53,3 +53,15 @@ def test_bad_values_name_the_setting():
 def test_unknown_setting_in_a_mapping_is_refused():
     with pytest.raises(InvalidInput, match="unknown setting"):
         Settings.from_mapping({"ORGANISATION_VISIBILITY": "view"})
+
+
+def test_helpdesk_overrides_are_validated(tmp_path):
+    from ticketcore import Helpdesk
+
+    base = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}")
+    with pytest.raises(InvalidInput) as info:
+        Helpdesk(base, organization_visibility="everyone", load_entrypoints=False)
+    assert "ORGANIZATION_VISIBILITY" in info.value.errors
+    helpdesk = Helpdesk(base, public_tickets=True, load_entrypoints=False)
+    assert helpdesk.settings.public_tickets and helpdesk.settings.database_url == base.database_url
+    helpdesk.close()
