@@ -7,13 +7,17 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+READ_ONLY = "ticketcore_read_only"
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine tuned for ticketcore's use of each backend.
 
     SQLite gets WAL (readers never wait for the writer), enforced foreign keys, a busy timeout,
-    and `BEGIN IMMEDIATE`: a transaction that reads and then writes would otherwise fail with
-    "database is locked" instead of waiting its turn when another thread is writing.
+    and `BEGIN IMMEDIATE` for transactions that may write: one that reads and then writes would
+    otherwise fail with "database is locked" instead of waiting its turn when another thread is
+    writing. Read-only units of work (execution option `READ_ONLY`) begin a plain deferred
+    transaction, so they never queue behind a writer.
     """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
@@ -40,7 +44,8 @@ def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def is_sqlite(engine: Engine) -> bool:

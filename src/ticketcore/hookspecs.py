@@ -50,8 +50,8 @@ def permission_for_ticket(
 def assignee_for_ticket(helpdesk: Helpdesk, ticket: Ticket) -> int | None:
     """Choose the agent a new ticket is assigned to, instead of the built-in rules.
 
-    Called inside the creating transaction with the ticket's team, organization and requester
-    set (not yet its id or number). Return the id of an active agent or admin, or `None` to
+    Called inside the creating transaction with the ticket's number, team, organization and
+    requester set; do not rely on its id (it may not be assigned yet). Return the id of an active agent or admin, or `None` to
     abstain. An id that is not an active staff member is ignored with a warning in the log.
 
     .. versionadded:: 0.1

@@ -26,7 +26,9 @@ class ActorKind(enum.StrEnum):
 
 
 class Action(enum.StrEnum):
-    VIEW = "view"
+    """What an actor does to a ticket they can see. Seeing itself is decided by the visibility
+    query alone (and the `ticket_access` hook), so lists and detail pages always agree."""
+
     REPLY = "reply"  # add a message the customer sees
     NOTE = "note"  # add an internal note
     UPDATE = "update"  # status, priority, team, assignee, custom fields
@@ -143,15 +145,13 @@ def may(actor: Actor, ticket: Ticket, action: Action, settings: Settings) -> boo
     if actor.kind in (ActorKind.SYSTEM, ActorKind.ADMIN, ActorKind.AGENT):
         return True
     if actor.kind is ActorKind.ANONYMOUS:
-        return action is Action.VIEW
+        return False
     if actor.kind is ActorKind.GUEST:
-        return action in (Action.VIEW, Action.REPLY, Action.FINISH)
+        return action in (Action.REPLY, Action.FINISH)
     is_requester = ticket.requester_id == actor.user_id
     is_cc = bool(actor.email_key) and any(cc.email_key == actor.email_key for cc in ticket.cc)
     in_org = actor.organization_id is not None and ticket.organization_id == actor.organization_id
     match action:
-        case Action.VIEW:
-            return True
         case Action.REPLY:
             return (
                 is_requester

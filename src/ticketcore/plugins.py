@@ -34,9 +34,16 @@ def make_plugin_manager(
 
 
 def call_after_commit(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> None:
-    """Run an `after_*` hook so that one failing plugin neither breaks the request nor the others."""
+    """Run an `after_*` hook so that one failing plugin neither breaks the request nor the others.
+
+    Implementations run in pluggy's own order (`tryfirst`, then the last registered first, then
+    `trylast`). Each is called on its own, so wrappers are not supported on `after_*` hooks.
+    """
     caller = getattr(pm.hook, hook_name)
-    for impl in caller.get_hookimpls():
+    for impl in reversed(caller.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            log.warning("plugin %r: wrappers are not supported on %s", impl.plugin_name, hook_name)
+            continue
         try:
             impl.function(**{name: kwargs[name] for name in impl.argnames})
         except Exception:

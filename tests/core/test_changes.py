@@ -167,3 +167,38 @@ def test_after_hooks_run_after_commit_and_failures_are_contained(helpdesk, cast,
         helpdesk.messages.add_note(cast.ann_actor, ticket.id, "note")
     assert events == ["Hooked", "internal_note"]
     assert "webhook down" in caplog.text and "after_ticket_created" in caplog.text
+
+
+def test_cannot_assign_a_deactivated_agent(helpdesk, cast, ticket):
+    helpdesk.users.deactivate(Actor.system(), cast.bill.id)
+    with pytest.raises(InvalidInput) as info:
+        helpdesk.tickets.update(cast.ada_actor, ticket.id, assignee=cast.bill.id)
+    assert info.value.errors["assignee"] == ["bill@help.example.com is deactivated"]
+
+
+def test_after_hooks_run_in_pluggy_order(helpdesk, cast):
+    order = []
+
+    class Early:
+        @hookimpl(tryfirst=True)
+        def after_ticket_created(self, helpdesk, ticket):
+            order.append("early")
+
+    class Plain:
+        @hookimpl
+        def after_ticket_created(self, helpdesk, ticket):
+            order.append("plain")
+
+    class Late:
+        @hookimpl(trylast=True)
+        def after_ticket_created(self, helpdesk, ticket):
+            order.append("late")
+
+    # Registered latest-first would be Early, Plain, Late; the markers must win over that.
+    with (
+        temporary_plugin(helpdesk, Early()),
+        temporary_plugin(helpdesk, Late()),
+        temporary_plugin(helpdesk, Plain()),
+    ):
+        helpdesk.tickets.create(cast.carol_actor, subject="s", body="b")
+    assert order == ["early", "plain", "late"]

@@ -174,3 +174,17 @@ def test_same_email_message_id_is_stored_once(helpdesk, cast, ticket):
             cast.carol_actor, ticket.id, body="by mail", source="email", email_message_id="<a@mail>"
         )
     assert helpdesk.tickets.get(cast.carol_actor, ticket.id).reply_count == 1
+
+
+def test_replies_and_notes_are_audited_but_notes_leave_updated_at(helpdesk, cast, ticket, clock):
+    clock.advance(minutes=3)
+    reply = helpdesk.messages.reply(cast.ann_actor, ticket.id, body="Looking")
+    replied_at = clock.now()
+    clock.advance(minutes=3)
+    note = helpdesk.messages.add_note(cast.ann_actor, ticket.id, "internal")
+    trail = helpdesk.tickets.audit_trail(cast.ada_actor, ticket.id)
+    assert [(e.action, e.new_value, e.actor_id) for e in trail[-2:]] == [
+        ("replied", str(reply.id), cast.ann.id),
+        ("noted", str(note.id), cast.ann.id),
+    ]
+    assert helpdesk.tickets.get(cast.carol_actor, ticket.id).updated_at == replied_at

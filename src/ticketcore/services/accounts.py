@@ -88,27 +88,27 @@ class UserService(Service):
         return user
 
     def get(self, user_id: int) -> UserOut:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             user = uow.session.get(User, user_id)
             if user is None:
                 raise NotFound(f"no user {user_id}")
             return user_out(user)
 
     def find_by_email(self, email: str) -> UserOut | None:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             user = uow.session.scalar(
                 select(User).where(User.email_key == email_key(email.strip()))
             )
             return user_out(user) if user else None
 
     def find_by_external_id(self, external_id: str) -> UserOut | None:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             user = uow.session.scalar(select(User).where(User.external_id == external_id))
             return user_out(user) if user else None
 
     def authenticate(self, email: str, password: str) -> UserOut | None:
         """The active user with this email and password, else None (never says which was wrong)."""
-        with self.transaction() as uow:
+        with self.reading() as uow:
             user = uow.session.scalar(
                 select(User).where(User.email_key == email_key(email.strip()))
             )
@@ -146,7 +146,7 @@ class UserService(Service):
     def actor_for(self, user: int | UserOut) -> Actor:
         """The actor a logged-in user acts as. Inactive accounts act as nobody."""
         user_id = user if isinstance(user, int) else user.id
-        with self.transaction() as uow:
+        with self.reading() as uow:
             row = uow.session.get(User, user_id)
             if row is None or not row.is_active:
                 raise NotFound(f"no active user {user_id}")

@@ -86,7 +86,7 @@ class AttachmentService(Service):
     def get(self, actor: Actor, attachment_id: int) -> tuple[AttachmentOut, bytes]:
         """The attachment and its bytes, or `NotFound` for anyone who may not see it."""
         tickets = self.helpdesk.tickets
-        with self.transaction() as uow:
+        with self.reading() as uow:
             row = uow.session.scalar(
                 select(Attachment)
                 .join(Message, Message.id == Attachment.message_id)

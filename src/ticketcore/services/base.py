@@ -29,6 +29,10 @@ class Service:
     def transaction(self) -> AbstractContextManager[UnitOfWork]:
         return unit_of_work(self.helpdesk)
 
+    def reading(self) -> AbstractContextManager[UnitOfWork]:
+        """A transaction that only reads (on SQLite it never waits for a writer)."""
+        return unit_of_work(self.helpdesk, read_only=True)
+
 
 def find_user(session: Session, ref: int | str, field: str) -> User:
     """A user by id or email; `InvalidInput` on `field` when there is none."""

@@ -16,7 +16,7 @@ from ..schemas import BODY_MAX, MessageOut, ReplyCreate, UploadedFile, parse
 from ..workflow import ReplyOnClosed, check_transition, status_after_customer_reply
 from .attachments import check_files, store_files
 from .base import Service
-from .changes import set_status
+from .changes import audit, set_status
 from .convert import message_out, ticket_out
 
 
@@ -94,6 +94,7 @@ class MessageService(Service):
             if target is not None and target != ticket.status:
                 set_status(uow, actor, ticket, target)
             session.flush()
+            audit(uow, actor, ticket, "replied", new=message.id)
             out = message_out(actor, ticket, message)
             snapshot = ticket_out(Actor.system(), ticket)
             uow.emit(
@@ -142,16 +143,17 @@ class MessageService(Service):
             )
             session.add(message)
             store_files(uow, ticket, message, list(attachments))
+            # updated_at stays: customers see it, and a note must not tell them anything happened.
             ticket.note_count += 1
-            ticket.updated_at = now
             session.flush()
+            audit(uow, actor, ticket, "noted", new=message.id)
             out = message_out(actor, ticket, message)
             uow.emit("after_message_posted", ticket=ticket_out(Actor.system(), ticket), message=out)
             return out
 
     def thread(self, actor: Actor, ticket_id: int) -> list[MessageOut]:
         """The messages of a ticket in order, as `actor` may see them (notes for staff only)."""
-        with self.transaction() as uow:
+        with self.reading() as uow:
             ticket = self.helpdesk.tickets.load(uow.session, actor, ticket_id)
             rows = uow.session.scalars(
                 select(Message)

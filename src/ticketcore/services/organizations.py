@@ -56,13 +56,13 @@ class OrganizationService(Service):
             return organization_out(org)
 
     def get(self, ref: int | str) -> OrganizationOut:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             try:
                 return organization_out(find_organization(uow.session, ref))
             except InvalidInput:
                 raise NotFound(f"no organization {ref!r}") from None
 
     def list(self) -> list[OrganizationOut]:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             orgs = uow.session.scalars(select(Organization).order_by(Organization.name)).all()
             return [organization_out(o) for o in orgs]

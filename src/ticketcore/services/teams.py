@@ -52,12 +52,12 @@ class TeamService(Service):
             return team_out(row)
 
     def get(self, ref: int | str) -> TeamOut:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             try:
                 return team_out(find_team(uow.session, ref))
             except InvalidInput:
                 raise NotFound(f"no team {ref!r}") from None
 
     def list(self) -> list[TeamOut]:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             return [team_out(t) for t in uow.session.scalars(select(Team).order_by(Team.name))]

@@ -57,14 +57,14 @@ class TemplateService(Service):
             return template_out(template)
 
     def get(self, ref: int | str) -> TemplateOut:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             try:
                 return template_out(find_template(uow.session, ref))
             except InvalidInput:
                 raise NotFound(f"no template {ref!r}") from None
 
     def list(self) -> list[TemplateOut]:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             rows = uow.session.scalars(
                 select(TicketTemplate)
                 .where(TicketTemplate.is_active.is_(True))

@@ -184,7 +184,7 @@ class TicketService(Service):
     def guest_actor(self, track_id: str, token: str) -> Actor:
         """The guest actor for a secret link; `NotFound` unless track ID and token both match."""
         normalized = normalize_track_id(track_id) or ""
-        with self.transaction() as uow:
+        with self.reading() as uow:
             ticket = uow.session.scalar(select(Ticket).where(Ticket.track_id == normalized))
             if (
                 ticket is None
@@ -304,13 +304,13 @@ class TicketService(Service):
     # ------------------------------------------------------------ reading
 
     def get(self, actor: Actor, ticket_id: int) -> TicketOut:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             return ticket_out(actor, self.load(uow.session, actor, ticket_id))
 
     def get_by_track_id(self, actor: Actor, track_id: str) -> TicketOut:
         """Find a ticket by the ID a customer quotes ("abc-def-2345" works too)."""
         normalized = normalize_track_id(track_id)
-        with self.transaction() as uow:
+        with self.reading() as uow:
             ticket_id = normalized and uow.session.scalar(
                 select(Ticket.id).where(Ticket.track_id == normalized)
             )
@@ -319,7 +319,7 @@ class TicketService(Service):
             return ticket_out(actor, self.load(uow.session, actor, ticket_id))
 
     def get_by_number(self, actor: Actor, number: int) -> TicketOut:
-        with self.transaction() as uow:
+        with self.reading() as uow:
             ticket_id = uow.session.scalar(select(Ticket.id).where(Ticket.number == number))
             if ticket_id is None:
                 raise NotFound(f"no ticket #{number}")
@@ -330,7 +330,7 @@ class TicketService(Service):
     ) -> Page[TicketSummary]:
         """One page of the tickets `actor` may see: two SQL statements whatever the page size."""
         values = parse(TicketQuery, query, fields)
-        with self.transaction() as uow:
+        with self.reading() as uow:
             return listing.page(uow.session, actor, self.settings, self.visibility(actor), values)
 
     def counts(
@@ -338,13 +338,13 @@ class TicketService(Service):
     ) -> StatusCounts:
         """How many visible tickets are in each status and status group (status filters ignored)."""
         values = parse(TicketQuery, query, fields)
-        with self.transaction() as uow:
+        with self.reading() as uow:
             return listing.counts(uow.session, actor, self.settings, self.visibility(actor), values)
 
     def audit_trail(self, actor: Actor, ticket_id: int) -> builtins.list[AuditOut]:
         if not actor.is_staff:
             raise NotFound(f"no ticket {ticket_id}")
-        with self.transaction() as uow:
+        with self.reading() as uow:
             self.load(uow.session, actor, ticket_id)
             rows = uow.session.scalars(
                 select(AuditEvent)
@@ -388,6 +388,8 @@ class TicketService(Service):
             unassign = "assignee" in given and values.assignee in (None, 0, "0", "none")
             if "assignee" in given and not unassign:
                 assignee = errors.check(find_staff, session, values.assignee, "assignee")
+                if assignee is not None and not assignee.is_active:
+                    errors.errors["assignee"] = [f"{assignee.email} is deactivated"]
             custom = None
             if values.custom_fields is not None:
                 if ticket.template is None:

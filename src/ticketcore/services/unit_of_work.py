@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from ..db import READ_ONLY
 from ..plugins import call_after_commit
 
 if TYPE_CHECKING:
@@ -35,11 +36,14 @@ class UnitOfWork:
 
 
 @contextmanager
-def unit_of_work(helpdesk: Helpdesk) -> Iterator[UnitOfWork]:
+def unit_of_work(helpdesk: Helpdesk, *, read_only: bool = False) -> Iterator[UnitOfWork]:
+    """A transaction for one use case. `read_only` lets SQLite readers skip the write lock."""
     session = helpdesk.sessionmaker()
     uow = UnitOfWork(helpdesk, session)
     try:
         with session.begin():
+            if read_only:
+                session.connection(execution_options={READ_ONLY: True})
             yield uow
     except BaseException:
         for undo in uow._on_rollback:
