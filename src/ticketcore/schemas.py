@@ -142,6 +142,7 @@ class TicketCreate(Input):
     attachments: list[UploadedFile] = Field(default_factory=list)
     is_public: bool = False
     requester: int | str | None = None  # staff only: user id or email
+    assignee: int | str | None = None  # staff only; else the assignment rules decide
     kind: Literal["ticket", "conversation"] = "ticket"
     source: Literal["web", "email", "api"] = "web"
 

@@ -303,3 +303,25 @@ def test_creation_is_audited(helpdesk, cast):
     assert trail[0].actor_id == cast.carol.id
     with pytest.raises(NotFound):
         helpdesk.tickets.audit_trail(cast.carol_actor, ticket.id)
+
+
+def test_staff_may_name_the_assignee_customers_may_not(helpdesk, cast):
+    ticket = helpdesk.tickets.create(
+        cast.ada_actor, subject="s", body="b", requester=cast.carol.id, assignee=cast.bill.id
+    ).ticket
+    assert ticket.assignee.id == cast.bill.id
+    with pytest.raises(InvalidInput) as info:
+        helpdesk.tickets.create(cast.carol_actor, subject="s", body="b", assignee=cast.bill.id)
+    assert info.value.errors["assignee"] == ["the assignee is chosen for you"]
+
+
+def test_conversation_stays_with_the_agent_who_started_it(helpdesk, cast):
+    ticket = helpdesk.tickets.create(
+        cast.bill_actor,
+        subject="Invoice overdue",
+        body="Hi",
+        requester=cast.frank.id,
+        kind="conversation",
+        team="billing",
+    ).ticket
+    assert ticket.assignee.id == cast.bill.id

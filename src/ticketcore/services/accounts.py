@@ -29,14 +29,20 @@ class UserService(Service):
         values = parse(UserCreate, data, fields)
         if values.role != "customer" and actor.kind not in (ActorKind.SYSTEM, ActorKind.ADMIN):
             raise InvalidInput("only an administrator can create staff accounts", field="role")
+        # Hashing is slow on purpose; doing it first keeps SQLite's write lock short.
+        password_hash = hash_password(values.password) if values.password else None
         with self.transaction() as uow:
-            user = self._create(uow.session, values)
+            user = self._create(uow.session, values, password_hash)
             return user_out(user)
 
-    def _create(self, session: Session, values: UserCreate) -> User:
+    def _create(
+        self, session: Session, values: UserCreate, password_hash: str | None = None
+    ) -> User:
         key = email_key(values.email)
         if session.scalar(select(User.id).where(User.email_key == key)) is not None:
             raise InvalidInput("an account with this email already exists", field="email")
+        if values.teams and values.role == "customer":
+            raise InvalidInput("customers cannot join teams", field="teams")
         if values.external_id and session.scalar(
             select(User.id).where(User.external_id == values.external_id)
         ):
@@ -58,15 +64,13 @@ class UserService(Service):
             organization_id=organization_id,
             external_id=values.external_id,
             is_active=True,
-            password_hash=hash_password(values.password) if values.password else None,
+            password_hash=password_hash,
             timezone=values.timezone,
             locale=values.locale,
             created_at=self.helpdesk.clock.now(),
         )
         session.add(user)
         session.flush()
-        if values.teams and user.role is Role.CUSTOMER:
-            raise InvalidInput("customers cannot join teams", field="teams")
         for ref in values.teams:
             session.add(TeamMember(team_id=find_team(session, ref, "teams").id, user_id=user.id))
         return user
@@ -125,11 +129,12 @@ class UserService(Service):
             raise InvalidInput("must be at least 8 characters", field="password")
         if actor.kind not in (ActorKind.SYSTEM, ActorKind.ADMIN) and actor.user_id != user_id:
             raise NotFound(f"no user {user_id}")
+        password_hash = hash_password(password)
         with self.transaction() as uow:
             user = uow.session.get(User, user_id)
             if user is None:
                 raise NotFound(f"no user {user_id}")
-            user.password_hash = hash_password(password)
+            user.password_hash = password_hash
 
     def deactivate(self, actor: Actor, user_id: int) -> UserOut:
         if actor.kind not in (ActorKind.SYSTEM, ActorKind.ADMIN):

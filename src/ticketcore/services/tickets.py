@@ -218,6 +218,8 @@ class TicketService(Service):
                 errors.errors["priority"] = ["the priority is chosen for you"]
             if values.kind != "ticket":
                 errors.errors["kind"] = ["only staff start conversations"]
+            if values.assignee is not None:
+                errors.errors["assignee"] = ["the assignee is chosen for you"]
         if not requester.is_active:
             errors.errors["requester"] = ["this account is deactivated"]
         if values.is_public and not settings.public_tickets:
@@ -228,6 +230,13 @@ class TicketService(Service):
             else session.scalar(select(Team).where(Team.is_default.is_(True)))
         )
         priority = errors.check(_parse_priority, values.priority or Priority.NORMAL)
+        chosen: User | None = None
+        if actor.is_staff and values.assignee is not None:
+            chosen = errors.check(find_staff, session, values.assignee, "assignee")
+            if chosen is not None and not chosen.is_active:
+                errors.errors["assignee"] = [f"{chosen.email} is deactivated"]
+        elif actor.is_staff and values.kind == "conversation" and actor.user_id is not None:
+            chosen = session.get(User, actor.user_id)  # who starts a conversation carries it on
         template = None
         custom: dict[str, Any] = {}
         if values.template is not None:
@@ -272,7 +281,7 @@ class TicketService(Service):
         copied.pop(requester.email_key, None)
         ticket.cc = [TicketCC(email=e, email_key=key) for key, e in copied.items()]
         session.add(ticket)
-        assignee = choose_assignee(self.helpdesk, session, ticket)
+        assignee = chosen or choose_assignee(self.helpdesk, session, ticket)
         ticket.assignee = assignee
         self.helpdesk.hook.before_ticket_created(helpdesk=self.helpdesk, actor=actor, ticket=ticket)
         session.flush()
