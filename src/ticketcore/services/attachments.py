@@ -1,5 +1,6 @@
 """Attachments: checked before anything is written, stored outside the database, and served
-only to those who may see both the ticket and the message that carries them."""
+only to those who may see both the ticket and the message that carries them. Messages are
+added here too, since a message and its files are always saved together."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from ..errors import InvalidInput, NotFound
-from ..models import Attachment, Message, Ticket
+from ..models import Attachment, Message, MessageSource, Ticket, User
 from ..permissions import Actor, message_visibility
+from ..rendering import render_markdown
 from ..schemas import AttachmentOut, UploadedFile
 from ..settings import Settings
 from .base import Service
@@ -56,6 +58,33 @@ def check_files(files: Sequence[UploadedFile], settings: Settings) -> None:
             problems.append(f"{name}: the file is empty")
     if problems:
         raise InvalidInput({"attachments": problems})
+
+
+def add_message(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    author: User | None,
+    body: str,
+    files: Sequence[UploadedFile],
+    *,
+    internal: bool = False,
+    source: str = "web",
+    email_message_id: str | None = None,
+) -> Message:
+    """Add a message with its rendered body and its files to the ticket's thread."""
+    message = Message(
+        ticket_id=ticket.id,
+        author=author,
+        is_internal=internal,
+        source=MessageSource(source),
+        body=body,
+        body_html=render_markdown(body),
+        email_message_id=email_message_id,
+        created_at=uow.helpdesk.clock.now(),
+    )
+    uow.session.add(message)
+    store_files(uow, ticket, message, files)
+    return message
 
 
 def store_files(

@@ -9,12 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, InvalidInput
-from ..models import Message, MessageSource, ReplySide, User
+from ..models import Message, ReplySide, User
 from ..permissions import Action, Actor, message_visibility
-from ..rendering import render_markdown
 from ..schemas import BODY_MAX, MessageOut, ReplyCreate, UploadedFile, parse
 from ..workflow import ReplyOnClosed, check_transition, status_after_customer_reply
-from .attachments import check_files, store_files
+from .attachments import add_message, check_files
 from .base import Service
 from .changes import audit, set_status
 from .convert import message_out, ticket_out
@@ -70,18 +69,15 @@ class MessageService(Service):
 
             now = self.helpdesk.clock.now()
             author = session.get(User, actor.user_id) if actor.user_id else None
-            message = Message(
-                ticket_id=ticket.id,
-                author=author,
-                is_internal=False,
-                source=MessageSource(values.source),
-                body=values.body,
-                body_html=render_markdown(values.body),
+            message = add_message(
+                uow,
+                ticket,
+                author,
+                values.body,
+                values.attachments,
+                source=values.source,
                 email_message_id=values.email_message_id,
-                created_at=now,
             )
-            session.add(message)
-            store_files(uow, ticket, message, values.attachments)
             ticket.reply_count += 1
             ticket.last_reply_at = now
             ticket.updated_at = now
@@ -131,18 +127,8 @@ class MessageService(Service):
                 errors.update(exc.errors)
             if errors:
                 raise InvalidInput(errors)
-            now = self.helpdesk.clock.now()
-            message = Message(
-                ticket_id=ticket.id,
-                author=session.get(User, actor.user_id) if actor.user_id else None,
-                is_internal=True,
-                source=MessageSource.WEB,
-                body=body,
-                body_html=render_markdown(body),
-                created_at=now,
-            )
-            session.add(message)
-            store_files(uow, ticket, message, list(attachments))
+            author = session.get(User, actor.user_id) if actor.user_id else None
+            message = add_message(uow, ticket, author, body, list(attachments), internal=True)
             # updated_at stays: customers see it, and a note must not tell them anything happened.
             ticket.note_count += 1
             session.flush()

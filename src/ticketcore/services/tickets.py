@@ -17,8 +17,6 @@ from ..customfields import clean_custom_fields
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..models import (
     AuditEvent,
-    Message,
-    MessageSource,
     ReplySide,
     Role,
     Team,
@@ -27,7 +25,6 @@ from ..models import (
     User,
 )
 from ..permissions import Access, Action, Actor, ActorKind, may, ticket_visibility
-from ..rendering import render_markdown
 from ..schemas import (
     AuditOut,
     CreatedTicket,
@@ -47,7 +44,7 @@ from ..trackid import new_track_id, normalize_track_id
 from ..workflow import Priority, Status, TicketKind, check_transition
 from . import listing
 from .assignment import choose_assignee
-from .attachments import check_files, store_files
+from .attachments import add_message, check_files
 from .base import Service, find_staff, find_team, find_template, find_user
 from .changes import audit, next_ticket_number, set_status
 from .convert import ticket_out
@@ -286,17 +283,7 @@ class TicketService(Service):
         self.helpdesk.hook.before_ticket_created(helpdesk=self.helpdesk, actor=actor, ticket=ticket)
         session.flush()
         author = session.get(User, actor.user_id) if actor.user_id else requester
-        message = Message(
-            ticket_id=ticket.id,
-            author=author,
-            is_internal=False,
-            source=MessageSource(values.source),
-            body=values.body,
-            body_html=render_markdown(values.body),
-            created_at=now,
-        )
-        session.add(message)
-        store_files(uow, ticket, message, values.attachments)
+        add_message(uow, ticket, author, values.body, values.attachments, source=values.source)
         audit(uow, actor, ticket, "created")
         if assignee is not None:
             audit(uow, actor, ticket, "changed", "assignee", None, assignee.email)
