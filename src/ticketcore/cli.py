@@ -467,13 +467,58 @@ def list_tickets(
                 t.priority.label,
                 t.team_name or "",
                 t.assignee.display_name if t.assignee else "",
+                (t.sla_state or "").replace("_", " "),
                 t.subject[:50],
             )
             for t in page.items
         ],
-        ("TRACK ID", "NO.", "STATUS", "PRIORITY", "TEAM", "ASSIGNEE", "SUBJECT"),
+        ("TRACK ID", "NO.", "STATUS", "PRIORITY", "TEAM", "ASSIGNEE", "SLA", "SUBJECT"),
     )
     _out(f"{len(page.items)} of {page.total} ticket(s)")
+
+
+@main.group()
+def sla() -> None:
+    """Service-level agreements: the periodic check and the policies."""
+
+
+@sla.command("check")
+@pass_state
+def sla_check(state: CliState) -> None:
+    """Mark tickets at risk or breached and warn once per ticket and target (run it every minute)."""
+    result = state.helpdesk.sla.check()
+    _out(
+        f"Checked {result.checked} ticket(s): {result.at_risk} newly at risk, "
+        f"{result.breached} newly breached."
+    )
+
+
+@sla.command("policies")
+@pass_state
+def sla_policies(state: CliState) -> None:
+    """List the SLA policies in the order they are matched (the default last)."""
+    helpdesk = state.helpdesk
+    teams = {t.id: t.name for t in helpdesk.teams.list()}
+    orgs = {o.id: o.name for o in helpdesk.organizations.list()}
+    _table(
+        [
+            (
+                p.name,
+                "default" if p.is_default else p.position,
+                p.priority.label if p.priority else "",
+                teams.get(p.team_id, "") if p.team_id else "",
+                orgs.get(p.organization_id, "") if p.organization_id else "",
+                _minutes(p.first_response_minutes),
+                _minutes(p.resolution_minutes),
+            )
+            for p in helpdesk.sla.policies()
+        ],
+        ("POLICY", "ORDER", "PRIORITY", "TEAM", "ORGANIZATION", "RESPONSE", "RESOLUTION"),
+    )
+
+
+def _minutes(value: int | None) -> str:
+    return "" if value is None else f"{value} min"
 
 
 # ------------------------------------------------------------------ demo data
@@ -507,6 +552,7 @@ def demo_data(state: CliState, ticket_count: int, seed: int) -> None:
         ("internal_notes", "internal notes"),
         ("attachments", "attachments"),
         ("cc", "copied addresses"),
+        ("sla policies", "SLA policies"),
     ]:
         _out(f"  {label:<20}{counts.get(key, 0):>5}")
     _out("Tickets by status:")

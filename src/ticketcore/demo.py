@@ -27,6 +27,18 @@ from .schemas import TemplateOut, UploadedFile, UserOut
 __all__ = ["DEMO_PASSWORD", "DemoLogin", "DemoSummary", "load_demo_data"]
 
 DEMO_PASSWORD = "demo-password"
+
+US_FEDERAL_HOLIDAYS = [  # as observed (a Saturday holiday on the Friday before, Sunday after)
+    "2026-01-01", "2026-01-19", "2026-02-16", "2026-05-25", "2026-06-19", "2026-07-03",
+    "2026-09-07", "2026-10-12", "2026-11-11", "2026-11-26", "2026-12-25",
+    "2027-01-01", "2027-01-18", "2027-02-15", "2027-05-31", "2027-06-18", "2027-07-05",
+    "2027-09-06", "2027-10-11", "2027-11-11", "2027-11-25", "2027-12-24",
+]  # fmt: skip
+US_EASTERN = {
+    "timezone": "America/New_York",
+    "hours": {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": US_FEDERAL_HOLIDAYS,
+}
 _DAYS = 30
 
 Ending = Literal["open", "in_progress", "pending", "customer_replied", "resolved", "closed"]
@@ -180,6 +192,7 @@ class _Loader:
                     bar.update()
         finally:
             self.hd.clock = original
+        self.hd.sla.check()  # today's SLA states: what is on track, at risk, breached
         counts = self.hd.tickets.counts(self.system)
         by_template = Counter(
             _TEMPLATES[p.story.template]["name"] if p.story.template else "(none)" for p in plans
@@ -220,6 +233,32 @@ class _Loader:
 
     # -------------------------------------------------------------- people and setup
 
+    def _create_sla(self) -> None:
+        """The seed example: support answers within 15 minutes at any hour; billing and sales
+        within 15 minutes, 9 a.m. to 5 p.m. Eastern, Monday to Friday, except US holidays."""
+        self.hd.sla.create_calendar(self.system, name="US Eastern office", definition=US_EASTERN)
+        for name, team, calendar, resolution in [
+            ("Support around the clock", "support", None, 24 * 60),
+            ("Billing office hours", "billing", "us-eastern-office", 2 * 8 * 60),
+            ("Sales office hours", "sales", "us-eastern-office", 2 * 8 * 60),
+        ]:
+            self.hd.sla.create_policy(
+                self.system,
+                name=name,
+                team=team,
+                calendar=calendar,
+                first_response_minutes=15,
+                resolution_minutes=resolution,
+            )
+        self.hd.sla.create_policy(
+            self.system,
+            name="Standard",
+            is_default=True,
+            first_response_minutes=4 * 60,
+            resolution_minutes=3 * 24 * 60,
+        )
+        self.counts["sla policies"] = 4
+
     def _create_cast(self) -> list[DemoLogin]:
         logins: list[DemoLogin] = []
         admin = self._user(_ADMIN, _STAFF_DOMAIN, role="admin")
@@ -236,6 +275,7 @@ class _Loader:
             )
             self.team_ids[slug] = created.id
             self.counts["teams"] += 1
+        self._create_sla()
         org_names: dict[str, str] = {}
         for name, domain, staff in _ORGANIZATIONS:
             self.hd.organizations.create(

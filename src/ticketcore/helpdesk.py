@@ -19,10 +19,12 @@ from .services.accounts import UserService
 from .services.attachments import AttachmentService
 from .services.messages import MessageService
 from .services.organizations import OrganizationService
+from .services.sla import SlaService
 from .services.teams import TeamService
 from .services.templates import TemplateService
 from .services.tickets import TicketService
 from .settings import Settings
+from .sla.calendar import BusinessCalendar
 from .storage import LocalStorage, Storage
 
 
@@ -60,6 +62,9 @@ class Helpdesk:
         self.tickets = TicketService(self)
         self.messages = MessageService(self)
         self.attachments = AttachmentService(self)
+        self.sla = SlaService(self)
+        # Parsed business calendars by (id, version): building one is the slow part of SLA maths.
+        self.calendar_cache: dict[Any, BusinessCalendar] = {}
 
     @property
     def hook(self) -> Any:

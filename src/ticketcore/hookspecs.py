@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .helpdesk import Helpdesk
     from .models import Ticket
     from .permissions import Access, Action, Actor
@@ -58,6 +60,17 @@ def assignee_for_ticket(helpdesk: Helpdesk, ticket: Ticket) -> int | None:
     """
 
 
+@hookspec(firstresult=True)
+def sla_policy_for_ticket(helpdesk: Helpdesk, ticket: Ticket) -> int | None:
+    """Choose the SLA policy of a ticket instead of the built-in matching.
+
+    Called when a ticket is opened and when its priority, team or organization change, inside
+    that transaction. Return a policy id, or `None` to let the policies' own conditions decide.
+
+    .. versionadded:: 0.1
+    """
+
+
 @hookspec
 def before_ticket_created(helpdesk: Helpdesk, actor: Actor, ticket: Ticket) -> None:
     """Inspect or adjust a ticket before it is saved; raise `InvalidInput` to refuse it.
@@ -78,6 +91,25 @@ def after_ticket_created(helpdesk: Helpdesk, ticket: TicketOut) -> None:
 def after_message_posted(helpdesk: Helpdesk, ticket: TicketOut, message: MessageOut) -> None:
     """A message was added and committed: `message.kind` says customer reply, agent reply or
     internal note.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def sla_at_risk(helpdesk: Helpdesk, ticket: TicketOut, target: str, due: datetime) -> None:
+    """A running target (`target` is "response" or "resolution") crossed the at-risk line.
+
+    Called after commit, once per ticket and target, however many checkers run.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def sla_breached(helpdesk: Helpdesk, ticket: TicketOut, target: str, due: datetime) -> None:
+    """A target's deadline `due` passed before it was met (seen by the checker, or by a late
+    first reply or resolution). Called after commit, once per ticket and target.
 
     .. versionadded:: 0.1
     """

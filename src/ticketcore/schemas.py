@@ -173,6 +173,7 @@ class TicketUpdate(Input):
     assignee: int | str | None = None
     custom_fields: dict[str, Any] | None = None
     subject: str | None = Field(None, min_length=1, max_length=SUBJECT_MAX)
+    organization: int | str | None = None  # id or slug; 0 or "none" removes it
 
 
 class TicketQuery(Input):
@@ -187,6 +188,7 @@ class TicketQuery(Input):
     organization: int | None = None
     requester: int | None = None
     kind: TicketKind | None = None
+    sla_state: list[Literal["on_track", "at_risk", "breached"]] = Field(default_factory=list)
     text: str = Field("", max_length=200)
     sort: Literal["last_reply", "created", "priority", "updated"] = "last_reply"
     descending: bool = True
@@ -289,6 +291,11 @@ class MessageOut(Output):
 class TicketSummary(Output):
     """One row of a ticket list."""
 
+    response_by: datetime | None
+    resolution_by: datetime | None
+    sla_state: str | None
+    sla_paused: bool
+
     id: int
     number: int
     track_id: str
@@ -348,6 +355,50 @@ class Page(BaseModel, Generic[T]):
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+
+class CalendarCreate(Input):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    definition: dict[str, Any]
+
+
+class CalendarOut(Output):
+    id: int
+    name: str
+    slug: str
+    definition: dict[str, Any]
+
+
+class SlaPolicyCreate(Input):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    first_response_minutes: int | None = Field(None, ge=0, le=10_000_000)
+    resolution_minutes: int | None = Field(None, ge=0, le=10_000_000)
+    calendar: int | str | None = None  # id or slug; None: around the clock (UTC)
+    priority: str | int | None = None
+    team: int | str | None = None
+    organization: int | str | None = None
+    is_default: bool = False
+    position: int | None = None  # None: after the existing policies
+
+
+class SlaPolicyOut(Output):
+    id: int
+    name: str
+    slug: str
+    position: int
+    is_default: bool
+    priority: Priority | None
+    team_id: int | None
+    organization_id: int | None
+    first_response_minutes: int | None
+    resolution_minutes: int | None
+    calendar_id: int | None
+
+
+class SlaCheckResult(Output):
+    checked: int
+    at_risk: int  # warnings given in this run
+    breached: int
 
 
 class CreatedTicket(Output):

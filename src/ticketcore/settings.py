@@ -70,6 +70,23 @@ class Settings(BaseModel):
         description="How new tickets get an assignee: the organization's assigned staff, then "
         "round-robin in the team; only round-robin; or leave them unassigned.",
     )
+    sla_pause_statuses: tuple[Literal["open", "in_progress", "pending"], ...] = Field(
+        ("pending",),
+        description="Statuses in which the resolution clock stops (waiting on the customer).",
+    )
+    sla_at_risk_percent: int = Field(
+        75,
+        ge=0,
+        le=100,
+        description="A target is at risk once this share of its business time has passed "
+        "(0 switches the rule off).",
+    )
+    sla_at_risk_minutes: int = Field(
+        0,
+        ge=0,
+        description="A target is also at risk when this many business minutes or fewer are "
+        "left (0 switches the rule off).",
+    )
     customer_can_choose_team: bool = Field(
         True, description="Let customers pick the team (department) of a new ticket."
     )

@@ -350,3 +350,33 @@ def test_tickets_list_shows_what_each_person_may_see(helpdesk: Helpdesk) -> None
     nobody = run(["tickets", "list", "--as", "nobody@example.com"], state)
     assert nobody.exit_code == 1
     assert nobody.stderr.strip() == "Error: --as: no user 'nobody@example.com'"
+
+
+def test_sla_check_and_policies(helpdesk: Helpdesk) -> None:
+    from conftest import build_cast
+
+    cast = build_cast(helpdesk)
+    helpdesk.sla.create_policy(
+        SYSTEM, name="Quick", team="support", first_response_minutes=15, resolution_minutes=60
+    )
+    helpdesk.sla.create_policy(SYSTEM, name="Standard", first_response_minutes=240, is_default=True)
+    helpdesk.tickets.create(cast.carol_actor, subject="Late one", body="b")
+    state = CliState(helpdesk=helpdesk)
+
+    listed = run(["sla", "policies"], state)
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert lines[1].split()[:2] == ["Quick", "10"] and "Support" in lines[1]
+    assert lines[2].split()[:2] == ["Standard", "default"]
+
+    assert run(["sla", "check"], state).stdout.strip() == (
+        "Checked 1 ticket(s): 0 newly at risk, 0 newly breached."
+    )
+    helpdesk.clock.advance(minutes=16)  # type: ignore[attr-defined]
+    assert run(["sla", "check"], state).stdout.strip() == (
+        "Checked 1 ticket(s): 0 newly at risk, 1 newly breached."
+    )
+    assert run(["sla", "check"], state).stdout.strip() == (
+        "Checked 1 ticket(s): 0 newly at risk, 0 newly breached."
+    )
+    assert "breached" in run(["tickets", "list"], state).stdout

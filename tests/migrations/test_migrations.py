@@ -170,8 +170,11 @@ def test_downgrade_to_base_removes_every_ticketcore_table(
     assert migrate.current(engine) == migrate.heads()[0]
 
 
+SHIPPED_HEAD = migrate.heads()[0]
+
+
 def add_later_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upgrade_body: str) -> None:
-    """Make `upgrade()` see one more revision, 9001 after 0001, as a future release would ship."""
+    """Make `upgrade()` see one more revision, 9001 after today's head, as a future release would."""
     later = tmp_path / "later_versions"
     later.mkdir()
     source = f"""
@@ -179,7 +182,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9001"
-down_revision = "0001"
+down_revision = "{SHIPPED_HEAD}"
 branch_labels = None
 depends_on = None
 
@@ -265,7 +268,7 @@ def test_a_revision_that_breaks_a_foreign_key_is_rolled_back(
         with pytest.raises((RuntimeError, sa.exc.IntegrityError), match="foreign key"):
             helpdesk.upgrade_database()
 
-        assert migrate.current(helpdesk.engine) == "0001"
+        assert migrate.current(helpdesk.engine) == SHIPPED_HEAD
     assert read(database_url, "SELECT COUNT(*) FROM ticketcore_users") == [(2,)]
 
 
@@ -294,8 +297,9 @@ def test_autogenerate_on_an_up_to_date_database_writes_an_empty_revision(
     finally:
         engine.dispose()
 
-    assert path == copy / "versions" / "0002_nothing_changed.py"
+    following = f"{int(SHIPPED_HEAD) + 1:04d}"
+    assert path == copy / "versions" / f"{following}_nothing_changed.py"
     source = path.read_text()
-    assert 'down_revision: str | Sequence[str] | None = "0001"' in source
+    assert f'down_revision: str | Sequence[str] | None = "{SHIPPED_HEAD}"' in source
     assert "op." not in source  # no operations: models and migrations agree
     assert "import ticketcore" not in source and "from ticketcore" not in source

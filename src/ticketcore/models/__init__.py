@@ -4,6 +4,7 @@ from .accounts import Organization, OrganizationDomain, OrganizationStaff, Role,
 from .audit import AuditEvent
 from .base import Base
 from .messages import Attachment, Message, MessageSource
+from .sla import Calendar, SlaEvent, SlaPolicy, SlaState
 from .teams import Team, TeamMember
 from .templates import FieldType, TemplateField, TicketTemplate
 from .tickets import Counter, ReplySide, Ticket, TicketCC
@@ -12,6 +13,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "Calendar",
     "Counter",
     "FieldType",
     "Message",
@@ -21,6 +23,9 @@ __all__ = [
     "OrganizationStaff",
     "ReplySide",
     "Role",
+    "SlaEvent",
+    "SlaPolicy",
+    "SlaState",
     "Team",
     "TeamMember",
     "TemplateField",

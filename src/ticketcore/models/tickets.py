@@ -10,6 +10,7 @@ from sqlalchemy import (
     DDL,
     JSON,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..workflow import Priority, Status, TicketKind
 from .accounts import Organization, User
 from .base import Base, IntEnumType, StrEnumType, UTCDateTime
+from .sla import SlaPolicy, SlaState
 from .teams import Team
 from .templates import TicketTemplate
 
@@ -89,11 +91,23 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # SLA: the policy that applies, its deadlines, and the resolution clock's pauses.
+    sla_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticketcore_sla_policies.id", ondelete="SET NULL")
+    )
+    response_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_by: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    sla_state: Mapped[SlaState | None] = mapped_column(StrEnumType(SlaState, 20))
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Business minutes the resolution clock has stood still (waiting on the customer) so far.
+    sla_paused_minutes: Mapped[float] = mapped_column(Float, default=0.0)
+
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     organization: Mapped[Organization | None] = relationship()
     team: Mapped[Team | None] = relationship()
     template: Mapped[TicketTemplate | None] = relationship()
+    sla_policy: Mapped[SlaPolicy | None] = relationship()
     cc: Mapped[list[TicketCC]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="TicketCC.id"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -84,9 +84,7 @@ def _by_id_or_slug(session: Session, model: type[_Sluggable], ref: int | str) ->
     return session.scalar(select(model).where(model.slug == ref.strip().lower()))
 
 
-def unique_slug(
-    session: Session, model: type[Team | Organization | TicketTemplate], base: str
-) -> str:
+def unique_slug(session: Session, model: Any, base: str) -> str:
     """`base`, or `base-2`, `base-3`… whichever is free."""
     from slugify import slugify
 

@@ -9,6 +9,7 @@ from ..errors import TicketcoreError
 from ..models import AuditEvent, Counter, Ticket
 from ..permissions import Actor
 from ..workflow import Status
+from .sla import on_status_change
 from .unit_of_work import UnitOfWork
 
 
@@ -65,3 +66,4 @@ def set_status(uow: UnitOfWork, actor: Actor, ticket: Ticket, new: Status) -> No
         ticket.resolved_at = None
         ticket.closed_at = None
     audit(uow, actor, ticket, "changed", "status", old.value, new.value)
+    on_status_change(uow, ticket, old, new)

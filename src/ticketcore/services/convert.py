@@ -71,6 +71,10 @@ def _summary_fields(actor: Actor, ticket: Ticket) -> dict[str, Any]:
         "last_reply_at": ticket.last_reply_at,
         "last_reply_by": ticket.last_reply_by.value,
         "reply_count": ticket.reply_count,
+        "response_by": ticket.response_by,
+        "resolution_by": ticket.resolution_by,
+        "sla_state": ticket.sla_state.value if ticket.sla_state else None,
+        "sla_paused": ticket.sla_paused_at is not None,
     }
 
 

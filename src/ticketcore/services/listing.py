@@ -59,6 +59,8 @@ def _filters(
         where.append(Ticket.requester_id == query.requester)
     if query.kind is not None:
         where.append(Ticket.kind == query.kind)
+    if query.sla_state:
+        where.append(Ticket.sla_state.in_(query.sla_state))
     if query.text:
         where.append(_text_match(query.text))
     return where

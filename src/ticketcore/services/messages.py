@@ -17,6 +17,7 @@ from .attachments import add_message, check_files
 from .base import Service
 from .changes import audit, set_status
 from .convert import message_out, ticket_out
+from .sla import on_first_response
 
 
 class MessageService(Service):
@@ -85,6 +86,7 @@ class MessageService(Service):
                 ticket.last_reply_by = ReplySide.AGENT
                 if ticket.first_response_at is None:
                     ticket.first_response_at = now
+                    on_first_response(uow, ticket)
             else:
                 ticket.last_reply_by = ReplySide.CUSTOMER
             if target is not None and target != ticket.status:

@@ -17,6 +17,7 @@ from ..customfields import clean_custom_fields
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..models import (
     AuditEvent,
+    Organization,
     ReplySide,
     Role,
     Team,
@@ -45,9 +46,17 @@ from ..workflow import Priority, Status, TicketKind, check_transition
 from . import listing
 from .assignment import choose_assignee
 from .attachments import add_message, check_files
-from .base import Service, find_staff, find_team, find_template, find_user
+from .base import (
+    Service,
+    find_organization,
+    find_staff,
+    find_team,
+    find_template,
+    find_user,
+)
 from .changes import audit, next_ticket_number, set_status
 from .convert import ticket_out
+from .sla import apply_policy
 from .unit_of_work import UnitOfWork
 
 
@@ -280,6 +289,7 @@ class TicketService(Service):
         session.add(ticket)
         assignee = chosen or choose_assignee(self.helpdesk, session, ticket)
         ticket.assignee = assignee
+        apply_policy(uow, ticket)
         self.helpdesk.hook.before_ticket_created(helpdesk=self.helpdesk, actor=actor, ticket=ticket)
         session.flush()
         author = session.get(User, actor.user_id) if actor.user_id else requester
@@ -386,6 +396,15 @@ class TicketService(Service):
                 assignee = errors.check(find_staff, session, values.assignee, "assignee")
                 if assignee is not None and not assignee.is_active:
                     errors.errors["assignee"] = [f"{assignee.email} is deactivated"]
+            organization: Organization | None = None
+            drop_organization = "organization" in given and values.organization in (
+                None,
+                0,
+                "0",
+                "none",
+            )
+            if "organization" in given and not drop_organization:
+                organization = errors.check(find_organization, session, values.organization)
             custom = None
             if values.custom_fields is not None:
                 if ticket.template is None:
@@ -403,6 +422,7 @@ class TicketService(Service):
 
             now = self.helpdesk.clock.now()
             changed = False
+            sla_inputs_changed = False  # priority, team and organization choose the SLA policy
             if values.subject is not None and values.subject != ticket.subject:
                 audit(uow, actor, ticket, "changed", "subject", ticket.subject, values.subject)
                 ticket.subject = values.subject
@@ -412,11 +432,25 @@ class TicketService(Service):
                     uow, actor, ticket, "changed", "priority", ticket.priority.label, priority.label
                 )
                 ticket.priority = priority
-                changed = True
+                changed = sla_inputs_changed = True
             if team is not None and team.id != ticket.team_id:
                 audit(uow, actor, ticket, "changed", "team", _name(ticket.team), team.name)
                 ticket.team = team
-                changed = True
+                changed = sla_inputs_changed = True
+            if (organization is not None and organization.id != ticket.organization_id) or (
+                drop_organization and ticket.organization_id is not None
+            ):
+                audit(
+                    uow,
+                    actor,
+                    ticket,
+                    "changed",
+                    "organization",
+                    _name(ticket.organization),
+                    _name(organization),
+                )
+                ticket.organization = organization
+                changed = sla_inputs_changed = True
             if (assignee is not None and assignee.id != ticket.assignee_id) or (
                 unassign and ticket.assignee_id is not None
             ):
@@ -439,6 +473,9 @@ class TicketService(Service):
                 ticket.custom_fields = custom
                 changed = True
             old_status = ticket.status
+            if sla_inputs_changed:
+                session.flush()  # the policy is chosen by the new team/organization ids
+                apply_policy(uow, ticket)
             if new_status is not None:
                 set_status(uow, actor, ticket, new_status)
             if changed:
