@@ -279,3 +279,23 @@ def test_two_checkers_at_once_warn_exactly_once(helpdesk_factory, cast, clock):
     assert sorted(warnings.given) == sorted(("breached", f"t{i}", "response") for i in range(30))
     with first.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(SlaEvent)) == 30
+
+
+def test_promises_per_team_for_the_portal(helpdesk, cast, policies, clock):
+    clock.set(datetime(2026, 11, 28, 11, 0, tzinfo=NEW_YORK))  # Saturday
+    assert helpdesk.sla.typical_response() == "We typically respond within 15 minutes"
+    assert helpdesk.sla.typical_response(team="billing") == (
+        "Billing typically responds within 15 minutes"
+    )
+    line = helpdesk.sla.working_hours_line(team="billing")
+    assert line is not None
+    assert line.startswith("Billing answers 9")
+    assert line.endswith("we are back Monday at 9:00\u202fAM")
+    assert helpdesk.sla.working_hours_line() == "We answer around the clock"
+    assert helpdesk.sla.policy_for(team="billing").name == "Billing hours"
+    assert helpdesk.sla.policy_for(team="support").name == "Around the clock"
+
+
+def test_no_policy_no_promise(helpdesk, cast):
+    assert helpdesk.sla.typical_response() is None
+    assert helpdesk.sla.working_hours_line() is None

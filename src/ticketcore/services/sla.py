@@ -9,6 +9,7 @@ transaction, so a deadline always changes together with what moved it (DESIGN in
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
-from ..models import Calendar, SlaEvent, SlaPolicy, SlaState, Ticket
+from ..models import Calendar, SlaEvent, SlaPolicy, SlaState, Team, Ticket
 from ..permissions import Actor
 from ..schemas import (
     CalendarCreate,
@@ -27,6 +28,7 @@ from ..schemas import (
     SlaPolicyOut,
     parse,
 )
+from ..sla import text
 from ..sla.calendar import TWENTY_FOUR_SEVEN, BusinessCalendar
 from ..sla.policy import TargetStatus, choose_policy, target_state, worst
 from ..workflow import FINISHED, Priority, Status
@@ -285,6 +287,66 @@ class SlaService(Service):
             ).all()
             return [SlaPolicyOut.model_validate(r) for r in rows]
 
+    def policy_for(
+        self,
+        *,
+        team: int | str | None = None,
+        organization: int | str | None = None,
+        priority: str | int = "normal",
+    ) -> SlaPolicyOut | None:
+        """The policy a new ticket with these traits would get (for promises made up front).
+
+        Plugins' `sla_policy_for_ticket` is not asked: it decides on real tickets only.
+        """
+        with self.reading() as uow:
+            session = uow.session
+            probe = _Probe(
+                priority=Priority.parse(priority),
+                team_id=find_team(session, team).id if team is not None else _default_team(session),
+                organization_id=(
+                    find_organization(session, organization).id
+                    if organization is not None
+                    else None
+                ),
+            )
+            policies = session.scalars(select(SlaPolicy).where(SlaPolicy.is_active.is_(True))).all()
+            chosen = choose_policy(policies, probe)
+            return SlaPolicyOut.model_validate(chosen) if chosen else None
+
+    def typical_response(self, *, team: int | str | None = None, locale: str = "en") -> str | None:
+        """ "Billing typically responds within 15 minutes", or None when nothing is promised."""
+        policy = self.policy_for(team=team)
+        if policy is None or policy.first_response_minutes is None:
+            return None
+        return text.typical_response(
+            policy.first_response_minutes, team=self._team_name(team), locale=locale
+        )
+
+    def working_hours_line(
+        self,
+        *,
+        team: int | str | None = None,
+        now: datetime | None = None,
+        viewer_timezone: str | None = None,
+        locale: str = "en",
+    ) -> str | None:
+        """The opening hours of the team's policy calendar and when someone is next there, as
+        one sentence for the portal (see `ticketcore.sla.text.working_hours_line`)."""
+        policy = self.policy_for(team=team)
+        if policy is None:
+            return None
+        calendar = self.calendar(policy.calendar_id)
+        return text.working_hours_line(
+            calendar,
+            now or self.helpdesk.clock.now(),
+            team=self._team_name(team),
+            viewer_timezone=viewer_timezone,
+            locale=locale,
+        )
+
+    def _team_name(self, team: int | str | None) -> str | None:
+        return self.helpdesk.teams.get(team).name if team is not None else None
+
     def check(self, batch_size: int = 200) -> SlaCheckResult:
         """Mark running targets at risk or breached and warn once per ticket and target.
 
@@ -323,6 +385,19 @@ class SlaService(Service):
                     last_id = batch[-1].id
             if len(batch) < batch_size:
                 return SlaCheckResult(checked=checked, at_risk=at_risk, breached=breached)
+
+
+@dataclass
+class _Probe:
+    """The traits of a ticket not yet opened, for `choose_policy`."""
+
+    priority: Priority
+    team_id: int | None
+    organization_id: int | None
+
+
+def _default_team(session: Session) -> int | None:
+    return session.scalar(select(Team.id).where(Team.is_default.is_(True)))
 
 
 def _find(session: Session, model: type[Calendar], ref: int | str, field: str) -> Calendar:
