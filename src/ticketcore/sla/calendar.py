@@ -2,38 +2,58 @@
 instants. Pure and database-free, so any code can use it.
 
 Opening hours are local wall-clock windows; open time is real elapsed time. A window is the set
-of instants whose local wall-clock time lies inside it, so on a daylight-saving day a 09:00–17:00
+of instants whose local wall-clock time lies inside it, so on a daylight-saving day a 09:00-17:00
 window may be 7 or 9 real hours long, a wall-clock time skipped by the clocks has no instants,
-and a repeated one counts twice.
+and a repeated one counts twice. Holidays and weekdays are judged by the local date.
 
-How it stays fast: the calendar is turned, lazily and a few years at a time, into one sorted list
-of open intervals in UTC microseconds with a running total of open time before each. Then
-`add` and `minutes_between` are two binary searches, whatever the span: 8 hours or 1,000.
+How it stays fast: time is cut into fixed blocks of UTC time (about 407 days each). A block is
+laid out once, when first needed, as a sorted list of its open intervals in UTC microseconds
+with the open time before each. `add` and `minutes_between` are then a binary search in the
+first block, a step over whole blocks by their totals, and a binary search in the last: an
+8-hour target and a 1,000-hour one cost nearly the same. Blocks depend only on the calendar and
+their place in time, never on which questions came first, and a laid-out block is never changed,
+so a calendar can be shared between threads.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
+import itertools
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidInput
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_EPOCH_WEEKDAY = date(1970, 1, 1).weekday()
 _US = timedelta(microseconds=1)
+_MINUTE_US = 60_000_000
 _DAY_US = 86_400_000_000
 _HOUR_US = 3_600_000_000
-_TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
-_CHUNK_DAYS = 366 * 2  # how much of the calendar is laid out at a time
-_MAX_YEARS = 60  # a deadline further away than this means the calendar is (nearly) never open
+_TIME = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YEARLY = re.compile(r"([0-9]{2})-([0-9]{2})")
+
+_BLOCK_SHIFT = 45  # a block is 2**45 µs of UTC time, about 407 days
+_MAX_YEARS = 60  # no open time this far ahead means the calendar is (nearly) never open
+_MAX_BLOCKS = (_MAX_YEARS * 366 * _DAY_US >> _BLOCK_SHIFT) + 1
+# A zone's offset is sampled this often and the changes found by bisection: no zone changes
+# its offset twice within six hours.
+_OFFSET_STEP_US = 6 * _HOUR_US
+# The first and last days a datetime can hold are left closed: their local times may not exist.
+_FIRST_US = (datetime(1, 1, 3, tzinfo=UTC) - _EPOCH) // _US
+_LAST_US = (datetime(9999, 12, 30, tzinfo=UTC) - _EPOCH) // _US
 
 
-def _to_us(moment: datetime, field: str) -> int:
+def _to_us(moment: Any, field: str) -> int:
     if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput("needs an aware datetime (with a time zone)", field=field)
     return (moment - _EPOCH) // _US
@@ -44,11 +64,16 @@ def _from_us(us: int) -> datetime:
 
 
 def _parse_time(text: Any, where: str) -> int:
-    """'09:30' → seconds after midnight; '24:00' allowed (the end of a day)."""
-    match = _TIME.match(text) if isinstance(text, str) else None
+    """'09:30' → microseconds after midnight; '24:00' allowed (the end of a day)."""
+    match = _TIME.fullmatch(text) if isinstance(text, str) else None
     if not match or (match.group(1) == "24" and match.group(2) != "00"):
         raise InvalidInput(f"{text!r} is not a time of day (HH:MM, 00:00 to 24:00)", field=where)
-    return int(match.group(1)) * 3600 + int(match.group(2)) * 60
+    return (int(match.group(1)) * 60 + int(match.group(2))) * _MINUTE_US
+
+
+def _hhmm(us: int) -> str:
+    minutes = us // _MINUTE_US
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -58,6 +83,17 @@ class _Holidays:
 
     def __contains__(self, day: date) -> bool:
         return day in self.dates or (day.month, day.day) in self.yearly
+
+
+class _Block(NamedTuple):
+    """The open intervals [starts[k], ends[k]) of one block (UTC µs), disjoint and not
+    touching, with the block's open time before each (`before`) and up to its end (`upto`)."""
+
+    starts: list[int]
+    ends: list[int]
+    before: list[int]
+    upto: list[int]
+    total: int
 
 
 class BusinessCalendar:
@@ -76,17 +112,11 @@ class BusinessCalendar:
     ) -> None:
         self.timezone = timezone
         self.zone = ZoneInfo(timezone)
-        self._hours = [tuple(hours.get(day, ())) for day in DAYS]
+        # By weekday (Monday 0): windows in µs after local midnight, sorted, not overlapping.
+        self._hours = tuple(tuple(hours.get(day, ())) for day in DAYS)
         self._holidays = holidays
         self._definition = definition
-        # The laid-out calendar: open intervals [starts[k], ends[k]) in UTC microseconds, and
-        # the open time before each (`before`) and up to its end (`upto`), from `_first_day`.
-        self._first_day: date | None = None
-        self._last_day: date | None = None  # exclusive
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        self._before: list[int] = []
-        self._upto: list[int] = []
+        self._blocks: dict[int, _Block] = {}
 
     # ------------------------------------------------------------------ building
 
@@ -95,25 +125,32 @@ class BusinessCalendar:
         """Build from `{"timezone": …, "hours": {"mon": [["09:00", "17:00"]], …}, "holidays": […]}`.
 
         Missing days are closed. Holidays are dates ("2026-12-25") or yearly days ("01-01").
+        An optional "name" is kept for `to_dict`. Nothing in `data` is changed.
         """
         if not isinstance(data, Mapping):
             raise InvalidInput("a calendar is a mapping with timezone, hours and holidays")
         unknown = set(data) - {"timezone", "hours", "holidays", "name"}
         if unknown:
-            raise InvalidInput(f"unknown keys: {', '.join(sorted(unknown))}")
+            raise InvalidInput(f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
         zone_name = data.get("timezone")
         try:
             if not isinstance(zone_name, str) or not zone_name:
                 raise ZoneInfoNotFoundError(zone_name)
             ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, say
             raise InvalidInput(f"unknown time zone {zone_name!r}", field="timezone") from None
         hours = cls._parse_hours(data.get("hours"))
         holidays = cls._parse_holidays(data.get("holidays", []))
-        definition = {
+        definition: dict[str, Any] = {}
+        if "name" in data:
+            if not isinstance(data["name"], str):
+                raise InvalidInput("the name must be text", field="name")
+            definition["name"] = data["name"]
+        definition |= {
             "timezone": zone_name,
-            "hours": {day: [[_hhmm(a), _hhmm(b)] for a, b in hours.get(day, [])] for day in DAYS},
-            "holidays": sorted(str(h) for h in data.get("holidays", [])),
+            "hours": {day: [[_hhmm(a), _hhmm(b)] for a, b in hours[day]] for day in DAYS},
+            "holidays": sorted(f"{m:02d}-{d:02d}" for m, d in holidays.yearly)
+            + sorted(day.isoformat() for day in holidays.dates),
         }
         return cls(zone_name, hours, holidays, definition)
 
@@ -124,27 +161,35 @@ class BusinessCalendar:
         unknown = set(raw) - set(DAYS)
         if unknown:
             raise InvalidInput(
-                f"unknown day {sorted(unknown)[0]!r} (use mon, tue, … sun)", field="hours"
+                f"unknown day {sorted(map(str, unknown))[0]!r} (use mon, tue, … sun)",
+                field="hours",
             )
         parsed: dict[str, list[tuple[int, int]]] = {}
         for day in DAYS:
+            where = f"hours.{day}"
+            raw_windows = raw.get(day) or []
+            if not isinstance(raw_windows, list | tuple):
+                raise InvalidInput(
+                    f"{raw_windows!r}: a day is a list of [start, end] pairs", field=where
+                )
             windows = []
-            for window in raw.get(day) or []:
-                where = f"hours.{day}"
+            for window in raw_windows:
                 if not isinstance(window, list | tuple) or len(window) != 2:
                     raise InvalidInput(f"{window!r} is not a [start, end] pair", field=where)
                 start, end = _parse_time(window[0], where), _parse_time(window[1], where)
-                if start == 86_400:
+                if start == _DAY_US:
                     raise InvalidInput("24:00 can only end a window", field=where)
-                if end <= start:
+                if end == start:
+                    raise InvalidInput(f"{window[0]} to {window[1]} is empty", field=where)
+                if end < start:
                     raise InvalidInput(
-                        f"{window[0]}–{window[1]} ends before it starts", field=where
+                        f"{window[0]} to {window[1]} ends before it starts", field=where
                     )
                 windows.append((start, end))
             windows.sort()
-            for (_, end1), (start2, _) in zip(windows, windows[1:], strict=False):
+            for (_, end1), (start2, _) in itertools.pairwise(windows):
                 if start2 < end1:
-                    raise InvalidInput(f"windows overlap on {day}", field=f"hours.{day}")
+                    raise InvalidInput(f"windows overlap on {day}", field=where)
             parsed[day] = windows
         if not any(parsed.values()):
             raise InvalidInput("the calendar is never open", field="hours")
@@ -154,19 +199,23 @@ class BusinessCalendar:
     def _parse_holidays(raw: Any) -> _Holidays:
         if not isinstance(raw, list | tuple):
             raise InvalidInput("holidays must be a list of dates", field="holidays")
-        dates, yearly = set(), set()
+        dates: set[date] = set()
+        yearly: set[tuple[int, int]] = set()
         for item in raw:
-            text = str(item)
             try:
-                if re.fullmatch(r"\d{2}-\d{2}", text):
-                    month, day = int(text[:2]), int(text[3:])
+                if isinstance(item, datetime):  # a date with a time: which day, in which zone?
+                    raise ValueError
+                if isinstance(item, date):
+                    dates.add(item)
+                elif isinstance(item, str) and _DATE.fullmatch(item):
+                    dates.add(date.fromisoformat(item))
+                elif isinstance(item, str) and (match := _YEARLY.fullmatch(item)):
+                    month, day = int(match.group(1)), int(match.group(2))
                     date(2024, month, day)  # a leap year: 02-29 is a valid yearly holiday
                     yearly.add((month, day))
                 else:
-                    dates.add(date.fromisoformat(text) if isinstance(item, str) else item)
-                    if not isinstance(item, str | date):
-                        raise ValueError
-            except (ValueError, TypeError):
+                    raise ValueError
+            except ValueError:
                 raise InvalidInput(
                     f"{item!r} is not a holiday (YYYY-MM-DD, or MM-DD every year)",
                     field="holidays",
@@ -174,10 +223,9 @@ class BusinessCalendar:
         return _Holidays(frozenset(dates), frozenset(yearly))
 
     def to_dict(self) -> dict[str, Any]:
-        """The definition in the form `from_dict` reads (for storing in the database)."""
-        return {
-            k: (v.copy() if isinstance(v, dict | list) else v) for k, v in self._definition.items()
-        }
+        """The definition in the form `from_dict` reads (for storing in the database): times as
+        HH:MM, all seven days, holidays sorted. A copy: changing it changes nothing here."""
+        return copy.deepcopy(self._definition)
 
     # ------------------------------------------------------------------ questions
 
@@ -185,160 +233,195 @@ class BusinessCalendar:
         """The earliest instant `t` with exactly `minutes` open minutes in [start, t).
 
         It may be a closing time (17:00), not the next opening. `add(start, 0)` is `start` when
-        open, else the next opening.
+        open, else the next opening. Raises `InvalidInput` when the answer would be more than
+        sixty years after `start`, or after the year 9999.
         """
-        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes < 0:
+        if (
+            isinstance(minutes, bool)
+            or not isinstance(minutes, int | float)
+            or (isinstance(minutes, float) and not math.isfinite(minutes))
+            or minutes < 0
+        ):
             raise InvalidInput("minutes must be a number, zero or more", field="minutes")
+        if minutes > _MAX_YEARS * 366 * 24 * 60:  # more than there is (and no float overflow)
+            raise InvalidInput(_too_far(True, "the deadline would be"), field="minutes")
         t = _to_us(start, "start")
-        if minutes == 0:
-            return start.astimezone(UTC) if self._open_at(t) else _from_us(self._next_open(t))
-        self._cover(t)
-        target = self._open_before(t) + round(minutes * 60_000_000)
-        while target > (self._upto[-1] if self._upto else 0):
-            self._extend_forward()
-            target = self._open_before(t) + round(minutes * 60_000_000)
-        k = bisect.bisect_left(self._upto, target)
-        return _from_us(self._starts[k] + (target - self._before[k]))
+        need = round(minutes * _MINUTE_US)
+        if need == 0:  # (also a sliver below a microsecond): never earlier than `start`
+            return _from_us(self._next_open(t, "start"))
+        index = t >> _BLOCK_SHIFT
+        starts, ends, before, upto, total = self._block(index)
+        k = bisect.bisect_right(starts, t) - 1
+        if k >= 0:  # count from the start of the block
+            need += before[k] + min(t, ends[k]) - starts[k]
+        last = index + _MAX_BLOCKS
+        while need > total:
+            need -= total
+            index += 1
+            if index > last or index << _BLOCK_SHIFT > _LAST_US:
+                raise InvalidInput(_too_far(index > last, "the deadline would be"), field="minutes")
+            starts, _, before, upto, total = self._block(index)
+        k = bisect.bisect_left(upto, need)
+        return _from_us(starts[k] + need - before[k])
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
-        """Open minutes in [start, end); negative when `end` is before `start`."""
+        """Open minutes in [start, end); negative when `end` is before `start`.
+
+        The first question about a stretch of time lays it out (about 3 ms per 400 days), so a
+        span of centuries is slow once; spans of weeks or months cost a few microseconds.
+        """
         a, b = _to_us(start, "start"), _to_us(end, "end")
-        self._cover(min(a, b))
-        self._cover(max(a, b))
-        return (self._open_before(b) - self._open_before(a)) / 60_000_000
+        if b < a:
+            return -self._open_us(b, a) / _MINUTE_US
+        return self._open_us(a, b) / _MINUTE_US
 
     def is_open(self, at: datetime) -> bool:
-        return self._open_at(_to_us(at, "at"))
+        t = _to_us(at, "at")
+        block = self._block(t >> _BLOCK_SHIFT)
+        k = bisect.bisect_right(block.starts, t) - 1
+        return k >= 0 and t < block.ends[k]
 
     def next_open(self, at: datetime) -> datetime:
         """`at` itself when open, else the next instant the calendar opens ("back Monday 09:00")."""
-        t = _to_us(at, "at")
-        return at.astimezone(UTC) if self._open_at(t) else _from_us(self._next_open(t))
+        return _from_us(self._next_open(_to_us(at, "at"), "at"))
 
     def next_close(self, at: datetime) -> datetime:
-        """The end of the open stretch containing (or next after) `at`."""
-        t = _to_us(at, "at")
-        start = t if self._open_at(t) else self._next_open(t)
-        k = bisect.bisect_right(self._starts, start) - 1
-        return _from_us(self._ends[k])
+        """The end of the open stretch containing (or next after) `at`.
 
-    # ------------------------------------------------------------------ the laid-out calendar
+        Raises `InvalidInput` when the calendar stays open for sixty years (24x7 never closes).
+        """
+        t = self._next_open(_to_us(at, "at"), "at")
+        index = t >> _BLOCK_SHIFT
+        starts, ends, *_ = self._block(index)
+        end = ends[bisect.bisect_right(starts, t) - 1]
+        last = index + _MAX_BLOCKS
+        # A stretch may run on over the end of its block into the next.
+        while end == (index + 1) << _BLOCK_SHIFT:
+            index += 1
+            if index > last:
+                raise InvalidInput("the calendar never closes within sixty years", field="at")
+            starts, ends, *_ = self._block(index)
+            if not starts or starts[0] != end:
+                break
+            end = ends[0]
+        return _from_us(end)
 
-    def _open_at(self, t: int) -> bool:
-        self._cover(t)
-        k = bisect.bisect_right(self._starts, t) - 1
-        return k >= 0 and t < self._ends[k]
+    # ------------------------------------------------------------------ the laid-out blocks
 
-    def _next_open(self, t: int) -> int:
-        self._cover(t)
-        while True:
-            k = bisect.bisect_right(self._starts, t)
-            if k < len(self._starts):
-                return self._starts[k]
-            self._extend_forward()
+    def _open_us(self, a: int, b: int) -> int:
+        """Open microseconds in [a, b), a <= b."""
+        first, last = a >> _BLOCK_SHIFT, b >> _BLOCK_SHIFT
+        block = self._block(first)
+        if first == last:
+            return _open_before(block, b) - _open_before(block, a)
+        total = block.total - _open_before(block, a)
+        for index in range(first + 1, last):
+            total += self._block(index).total
+        return total + _open_before(self._block(last), b)
 
-    def _open_before(self, t: int) -> int:
-        """Open microseconds between the start of the laid-out range and `t` (t is covered)."""
-        k = bisect.bisect_right(self._starts, t) - 1
-        if k < 0:
-            return 0
-        return self._before[k] + min(t, self._ends[k]) - self._starts[k]
+    def _next_open(self, t: int, field: str) -> int:
+        """`t` when open, else the next opening (µs)."""
+        index = t >> _BLOCK_SHIFT
+        starts, ends, *_ = self._block(index)
+        k = bisect.bisect_right(starts, t)
+        if k and t < ends[k - 1]:
+            return t
+        last = index + _MAX_BLOCKS
+        while k == len(starts):
+            index += 1
+            if index > last or index << _BLOCK_SHIFT > _LAST_US:
+                raise InvalidInput(
+                    _too_far(index > last, "the calendar is never open: the next opening would be"),
+                    field=field,
+                )
+            starts = self._block(index).starts
+            k = 0
+        return starts[k]
 
-    def _cover(self, t: int) -> None:
-        """Lay out enough days that the day containing `t` (and the next) is included."""
-        day = _from_us(t).astimezone(self.zone).date()
-        if self._first_day is None:
-            self._layout(day - timedelta(days=7), day + timedelta(days=_CHUNK_DAYS))
-            return
-        while day - timedelta(days=2) < self._first_day:
-            self._layout(self._first_day - timedelta(days=_CHUNK_DAYS), self._last_day)
-        while day + timedelta(days=2) >= self._last_day:  # type: ignore[operator]
-            self._extend_forward()
+    def _block(self, index: int) -> _Block:
+        block = self._blocks.get(index)
+        if block is None:
+            # Two threads may both lay out a block; they get equal ones, and either is kept.
+            block = self._blocks[index] = self._layout(index)
+        return block
 
-    def _extend_forward(self) -> None:
-        assert self._first_day is not None and self._last_day is not None
-        if (self._last_day - self._first_day).days > 366 * _MAX_YEARS:
-            raise InvalidInput(
-                "no such deadline within sixty years: the calendar is almost never open"
-            )
-        self._layout(self._first_day, self._last_day + timedelta(days=_CHUNK_DAYS))
-
-    def _layout(self, first: date, last: date | None) -> None:
-        """(Re)build the interval lists for local days [first, last)."""
-        assert last is not None
+    def _layout(self, index: int) -> _Block:
+        """Every open instant of block `index`, found stretch of constant UTC offset by stretch:
+        with the offset fixed, the local wall-clock time is just UTC time + offset."""
+        lo = max(index << _BLOCK_SHIFT, _FIRST_US)
+        hi = min((index + 1) << _BLOCK_SHIFT, _LAST_US)
+        pieces: list[tuple[int, int]] = []
+        for seg_lo, seg_hi, offset in self._offset_segments(lo, hi) if lo < hi else ():
+            wall_lo, wall_hi = seg_lo + offset, seg_hi + offset  # wall time as if it were UTC
+            for day_number in range(wall_lo // _DAY_US, (wall_hi - 1) // _DAY_US + 1):
+                windows = self._hours[(day_number + _EPOCH_WEEKDAY) % 7]
+                if not windows or date.fromordinal(_EPOCH_ORDINAL + day_number) in self._holidays:
+                    continue
+                midnight = day_number * _DAY_US
+                for a, b in windows:
+                    x, y = max(wall_lo, midnight + a), min(wall_hi, midnight + b)
+                    if x < y:
+                        pieces.append((x - offset, y - offset))
+        # Sorted, because in a zone whose clocks go back over midnight the instants of one local
+        # day can follow some of the next; then merged where they touch (12:00 | 12:00, 24:00).
+        pieces.sort()
         starts: list[int] = []
         ends: list[int] = []
-        day = first
-        while day < last:
-            for a, b in self._day_intervals(day):
-                if starts and a <= ends[-1]:  # touching or overlapping the previous: merge
-                    ends[-1] = max(ends[-1], b)
-                else:
-                    starts.append(a)
-                    ends.append(b)
-            day += timedelta(days=1)
-        before, upto, total = [], [], 0
+        for a, b in pieces:
+            if ends and a <= ends[-1]:
+                ends[-1] = max(ends[-1], b)
+            else:
+                starts.append(a)
+                ends.append(b)
+        before: list[int] = []
+        upto: list[int] = []
+        total = 0
         for a, b in zip(starts, ends, strict=True):
             before.append(total)
             total += b - a
             upto.append(total)
-        self._first_day, self._last_day = first, last
-        self._starts, self._ends, self._before, self._upto = starts, ends, before, upto
+        return _Block(starts, ends, before, upto, total)
 
-    def _day_intervals(self, day: date) -> list[tuple[int, int]]:
-        """The instants (UTC µs) whose local wall-clock time falls in `day`'s windows."""
-        if day in self._holidays:
-            return []
-        windows = self._hours[day.weekday()]
-        if not windows:
-            return []
-        # Local midnight of `day` as if it were UTC; local wall time = UTC + offset.
-        naive_midnight = (datetime(day.year, day.month, day.day, tzinfo=UTC) - _EPOCH) // _US
-        result: list[tuple[int, int]] = []
-        for seg_start, seg_end, offset in self._offset_segments(naive_midnight):
-            for a, b in windows:
-                lo = max(seg_start, naive_midnight + a * 1_000_000 - offset)
-                hi = min(seg_end, naive_midnight + b * 1_000_000 - offset)
-                if lo < hi:
-                    result.append((lo, hi))
-        result.sort()
-        return result
-
-    def _offset_segments(self, naive_midnight: int) -> list[tuple[int, int, int]]:
-        """UTC stretches of constant UTC offset covering every instant of that local day."""
-        lo = naive_midnight - 26 * _HOUR_US  # offsets lie within -26 h … +26 h
-        hi = naive_midnight + _DAY_US + 26 * _HOUR_US
-        step = 6 * _HOUR_US
-        points = list(range(lo, hi, step)) + [hi]
+    def _offset_segments(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
+        """Stretches [from, to) of constant UTC offset (all µs) covering [lo, hi)."""
         segments: list[tuple[int, int, int]] = []
-        seg_start, offset = lo, self._offset(lo)
-        for p, q in zip(points, points[1:], strict=False):
-            if self._offset(q) == offset:
+        seg_lo, offset = lo, self._offset(lo)
+        left = lo
+        while left < hi - 1:
+            right = min(left + _OFFSET_STEP_US, hi - 1)
+            if self._offset(right) == offset:
+                left = right
                 continue
-            # One change between p and q (zones never change twice in six hours): find it.
-            left, right = p, q  # offset(left) == offset, offset(right) != offset
-            while right - left > 1:  # to the microsecond: ~40 look-ups, twice a year, cached
-                mid = (left + right) // 2
-                if self._offset(mid) == offset:
-                    left = mid
+            while right - left > 1:  # offset(left) == offset != offset(right)
+                middle = (left + right) // 2
+                if self._offset(middle) == offset:
+                    left = middle
                 else:
-                    right = mid
-            change = right
-            segments.append((seg_start, change, offset))
-            seg_start, offset = change, self._offset(change)
-        segments.append((seg_start, hi, offset))
+                    right = middle
+            segments.append((seg_lo, right, offset))
+            seg_lo, offset, left = right, self._offset(right), right
+        segments.append((seg_lo, hi, offset))
         return segments
 
     def _offset(self, us: int) -> int:
-        stamp = _from_us(us).astimezone(self.zone)
-        return (stamp.utcoffset() or timedelta()) // _US
+        return (_from_us(us).astimezone(self.zone).utcoffset() or timedelta()) // _US
 
     def __repr__(self) -> str:
         return f"<BusinessCalendar {self.timezone}>"
 
 
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+def _open_before(block: _Block, t: int) -> int:
+    """Open microseconds in `block` before `t`."""
+    k = bisect.bisect_right(block.starts, t) - 1
+    if k < 0:
+        return 0
+    return block.before[k] + min(t, block.ends[k]) - block.starts[k]
+
+
+def _too_far(search_exhausted: bool, what: str) -> str:
+    if search_exhausted:
+        return f"{what} more than sixty years away"
+    return f"{what} after the year 9999"
 
 
 TWENTY_FOUR_SEVEN: dict[str, Any] = {
