@@ -180,10 +180,10 @@ def availability(
     if _always_open(_week(calendar)) and not calendar.to_dict()["holidays"]:
         return _render(OPEN_ALWAYS, locale)
     if calendar.is_open(now):
-        close = calendar.next_close(now)
-        while close - now <= timedelta(days=_WEEK) and calendar.is_open(close):
-            # Still open: the edge of the calendar's laid-out range, not a closing time.
-            close = calendar.next_close(close)
+        try:
+            close = calendar.next_close(now)
+        except InvalidInput:  # open now and never closing again (a past holiday was the last)
+            return _render(OPEN_NOW, locale)
         if close - now > timedelta(days=_WEEK):
             return _render(OPEN_NOW, locale)
         return _moment(OPEN_UNTIL, close, now, zone, named, loc, locale)
