@@ -30,13 +30,14 @@ if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   apt_install python3-venv
 fi
 
-stamp_wanted="$(cat constraints.txt pyproject.toml | sha256sum | cut -c1-16)"
+stamp_wanted="$(cat constraints.txt pyproject.toml examples/webhook_plugin/pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.bootstrap-stamp 2>/dev/null)" != "$stamp_wanted" ]; then
   echo "bootstrap: preparing .venv (pinned by constraints.txt)" >&2
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]" 2>&1 \
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]" \
+    -e examples/webhook_plugin 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" || true
-  .venv/bin/python -c "import ticketcore, flask, django, psycopg, pymysql, pytest" \
+  .venv/bin/python -c "import ticketcore, ticketcore_webhook, flask, django, psycopg, pymysql, pytest" \
     || { echo "bootstrap: installing Python packages failed" >&2; exit 1; }
   echo "$stamp_wanted" > .venv/.bootstrap-stamp
 fi

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from ticketcore import Actor, FakeClock, Helpdesk
+from cast_of_users import build_cast
+from ticketcore import FakeClock, Helpdesk
 from ticketcore.testing import make_helpdesk
 
 SERVER_URLS = {
@@ -122,32 +123,6 @@ def helpdesk_factory(
 @pytest.fixture
 def helpdesk(helpdesk_factory: Callable[..., Helpdesk]) -> Helpdesk:
     return helpdesk_factory()
-
-
-def build_cast(helpdesk: Helpdesk) -> SimpleNamespace:
-    """A small support desk: two teams, two organizations, agents, customers and their actors.
-
-    support team (default): agent `ann`; billing team: agent `bill`; `ada` is an admin in no team.
-    Acme (acme.example.com, staff: nobody) has customers `carol` and `dave`; Globex
-    (globex.example.com) has `erin`; `frank` belongs to no organization.
-    """
-    system = Actor.system()
-    users = helpdesk.users
-    ns = SimpleNamespace(system=system)
-    ns.ann = users.create(system, email="ann@help.example.com", display_name="Ann", role="agent")
-    ns.bill = users.create(system, email="bill@help.example.com", display_name="Bill", role="agent")
-    ns.ada = users.create(system, email="ada@help.example.com", display_name="Ada", role="admin")
-    ns.support = helpdesk.teams.create(system, name="Support", is_default=True, members=[ns.ann.id])
-    ns.billing = helpdesk.teams.create(system, name="Billing", members=[ns.bill.id])
-    ns.acme = helpdesk.organizations.create(system, name="Acme", domains=["acme.example.com"])
-    ns.globex = helpdesk.organizations.create(system, name="Globex", domains=["globex.example.com"])
-    ns.carol = users.create(system, email="carol@acme.example.com", display_name="Carol")
-    ns.dave = users.create(system, email="dave@acme.example.com", display_name="Dave")
-    ns.erin = users.create(system, email="erin@globex.example.com", display_name="Erin")
-    ns.frank = users.create(system, email="frank@mail.example.com", display_name="Frank")
-    for name in ("ann", "bill", "ada", "carol", "dave", "erin", "frank"):
-        setattr(ns, f"{name}_actor", users.actor_for(getattr(ns, name)))
-    return ns
 
 
 @pytest.fixture

@@ -33,9 +33,10 @@ as one `Error: …` line on stderr with exit status 1, never as a traceback.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 from sqlalchemy import exc as sa_exc
@@ -182,7 +183,26 @@ def _database_problem(ctx: click.Context, exc: sa_exc.DBAPIError) -> str:
 # ------------------------------------------------------------------ the command
 
 
-@click.group(cls=TicketcoreGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class _MainGroup(TicketcoreGroup):
+    """`ticketcore` itself: the mail groups live beside the mail code and import this module,
+    so they are loaded on first use rather than imported here (no import cycle)."""
+
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {
+        "mail": ("ticketcore.notify.cli_mail", "mail"),
+        "outbox": ("ticketcore.notify.cli_outbox", "outbox"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, name = self.lazy[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), name))
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database-url",
     envvar="TICKETCORE_DATABASE_URL",
@@ -214,8 +234,11 @@ def main(ctx: click.Context, database_url: str | None, attachments_dir: str | No
 
 def add_commands(group: click.Group) -> None:
     """Attach every `ticketcore` subcommand to a host's click group (see the module docstring)."""
-    for command in main.commands.values():
-        group.add_command(command)
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        if command is not None:
+            group.add_command(command)
 
 
 def _out(text: str = "") -> None:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import sessionmaker
 from .clock import Clock, SystemClock
 from .db import make_engine
 from .models import Base
+from .notify.inbound import InboundMailService
+from .notify.outbox import OutboxService
 from .plugins import make_plugin_manager
 from .services.accounts import UserService
 from .services.attachments import AttachmentService
@@ -63,8 +65,12 @@ class Helpdesk:
         self.messages = MessageService(self)
         self.attachments = AttachmentService(self)
         self.sla = SlaService(self)
+        self.outbox = OutboxService(self)
+        self.mail = InboundMailService(self)
         # Parsed business calendars by (id, version): building one is the slow part of SLA maths.
         self.calendar_cache: dict[Any, BusinessCalendar] = {}
+        # While True, changes queue no email (bulk imports, demo data).
+        self.mute_notifications = False
 
     @property
     def hook(self) -> Any:

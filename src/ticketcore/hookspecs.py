@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from .helpdesk import Helpdesk
     from .models import Ticket
+    from .notify.transports import MailTransport
     from .permissions import Access, Action, Actor
     from .schemas import MessageOut, TicketOut
 
@@ -91,6 +92,54 @@ def after_ticket_created(helpdesk: Helpdesk, ticket: TicketOut) -> None:
 def after_message_posted(helpdesk: Helpdesk, ticket: TicketOut, message: MessageOut) -> None:
     """A message was added and committed: `message.kind` says customer reply, agent reply or
     internal note.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def after_ticket_assigned(
+    helpdesk: Helpdesk, ticket: TicketOut, assignee_id: int | None, actor: Actor
+) -> None:
+    """A ticket got a new assignee (`None`: it was unassigned), on creation or later.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def after_ticket_closed(helpdesk: Helpdesk, ticket: TicketOut, actor: Actor) -> None:
+    """A ticket became Closed (by a person, or by the auto-close job).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def after_ticket_reopened(helpdesk: Helpdesk, ticket: TicketOut, actor: Actor) -> None:
+    """A Resolved or Closed ticket became active again (a reply or a status change).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def prepare_notification_recipients(
+    helpdesk: Helpdesk, event: str, ticket: Ticket, recipients: list[str]
+) -> None:
+    """Change who is emailed about `event` by editing `recipients` (addresses) in place.
+
+    Called inside the transaction, once per event, after the built-in choice: requester and CC
+    for customer-side events, the assignee (else the team) for staff-side ones.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def mail_transport(helpdesk: Helpdesk) -> MailTransport | None:
+    """Supply the object that sends email (anything with `send(message: EmailMessage)`), for
+    example an HTTP email API. Return `None` to use the `mail_transport` setting.
 
     .. versionadded:: 0.1
     """

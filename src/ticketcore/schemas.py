@@ -145,6 +145,7 @@ class TicketCreate(Input):
     assignee: int | str | None = None  # staff only; else the assignment rules decide
     kind: Literal["ticket", "conversation"] = "ticket"
     source: Literal["web", "email", "api"] = "web"
+    email_message_id: str | None = Field(None, max_length=255)  # of the mail that opened it
 
     _cc = field_validator("cc")(lambda cls, v: [normalize_email(e) for e in v])
 

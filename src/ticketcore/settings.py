@@ -93,6 +93,56 @@ class Settings(BaseModel):
     customer_can_choose_priority: bool = Field(
         True, description="Let customers pick the priority of a new ticket."
     )
+    site_url: str = Field(
+        "http://localhost:5000/support",
+        description="Public address of the portal, for links in emails (no trailing slash).",
+    )
+    mail_from: str = Field(
+        "Support <support@example.com>",
+        description="Sender of every email ticketcore sends.",
+    )
+    reply_address: str = Field(
+        "support@example.com",
+        description="Address replies go to; a ticket's token is added as `support+<token>@…`.",
+    )
+    mail_transport: Literal["smtp", "console"] = Field(
+        "console",
+        description="How email leaves: `smtp`, or `console` (printed, for development).",
+    )
+    smtp_host: str = Field("localhost", description="SMTP server host name.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP server port.")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        "none", description="Plain SMTP, STARTTLS upgrade, or SMTP over SSL/TLS."
+    )
+    smtp_username: str = Field("", description="SMTP login name (empty: no login).")
+    smtp_password: str = Field("", description="SMTP password.")
+    smtp_timeout: float = Field(10.0, gt=0, description="Seconds to wait for the SMTP server.")
+    deliver_after_commit: bool = Field(
+        True,
+        description="Try to send a change's emails right after it commits (failures wait in "
+        "the outbox); off: only `ticketcore outbox run` workers send.",
+    )
+    outbox_max_attempts: int = Field(
+        8, ge=1, description="Attempts before an email is marked failed."
+    )
+    outbox_retry_seconds: int = Field(
+        30,
+        ge=1,
+        description="Wait before the first retry; each later retry waits twice as long.",
+    )
+    inbound_create_tickets: bool = Field(
+        True,
+        description="Let email to the support address that matches no ticket open a new one.",
+    )
+    inbound_max_bytes: int = Field(
+        25 * 1024 * 1024, ge=1024, description="Largest inbound email accepted, in bytes."
+    )
+    brand_color: str = Field(
+        "#2563eb",
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description="Accent colour of the portals and emails.",
+    )
+    logo_url: str = Field("", description="Address of the logo shown in the portals and emails.")
     max_attachment_bytes: int = Field(
         10 * 1024 * 1024, ge=1, description="Largest attachment accepted, in bytes."
     )

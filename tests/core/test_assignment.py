@@ -78,3 +78,27 @@ def test_plugin_choosing_a_customer_is_ignored(helpdesk, cast, caplog):
         ticket = helpdesk.tickets.create(cast.carol_actor, subject="s", body="b").ticket
     assert ticket.assignee.id == cast.ann.id
     assert "not an active agent" in caplog.text
+
+
+def test_before_ticket_created_may_change_the_assignee(helpdesk, cast):
+    seen = []
+
+    class Reassign:
+        @hookimpl
+        def before_ticket_created(self, helpdesk, actor, ticket):
+            from sqlalchemy.orm import object_session
+
+            from ticketcore.models import User
+
+            ticket.assignee = object_session(ticket).get(User, cast.bill.id)
+
+        @hookimpl
+        def after_ticket_assigned(self, helpdesk, ticket, assignee_id, actor):
+            seen.append(assignee_id)
+
+    with temporary_plugin(helpdesk, Reassign()):
+        ticket = helpdesk.tickets.create(cast.carol_actor, subject="s", body="b").ticket
+    assert ticket.assignee.id == cast.bill.id
+    assert seen == [cast.bill.id]
+    trail = helpdesk.tickets.audit_trail(cast.ada_actor, ticket.id)
+    assert [e.new_value for e in trail if e.field == "assignee"] == ["bill@help.example.com"]

@@ -331,7 +331,7 @@ def test_a_host_group_reuses_the_commands_with_its_own_helpdesk(
 
 
 def test_tickets_list_shows_what_each_person_may_see(helpdesk: Helpdesk) -> None:
-    from conftest import build_cast
+    from cast_of_users import build_cast
 
     cast = build_cast(helpdesk)
     helpdesk.tickets.create(cast.carol_actor, subject="Carol's printer", body="b")
@@ -353,7 +353,7 @@ def test_tickets_list_shows_what_each_person_may_see(helpdesk: Helpdesk) -> None
 
 
 def test_sla_check_and_policies(helpdesk: Helpdesk) -> None:
-    from conftest import build_cast
+    from cast_of_users import build_cast
 
     cast = build_cast(helpdesk)
     helpdesk.sla.create_policy(

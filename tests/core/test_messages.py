@@ -188,3 +188,11 @@ def test_replies_and_notes_are_audited_but_notes_leave_updated_at(helpdesk, cast
         ("noted", str(note.id), cast.ann.id),
     ]
     assert helpdesk.tickets.get(cast.carol_actor, ticket.id).updated_at == replied_at
+
+
+def test_the_longest_message_allowed_is_stored_whole(helpdesk, cast, ticket):
+    from ticketcore.schemas import BODY_MAX
+
+    body = "é" * (BODY_MAX - 1) + "!"  # 2 bytes a character: more than a MariaDB TEXT holds
+    helpdesk.messages.reply(cast.carol_actor, ticket.id, body=body)
+    assert helpdesk.messages.thread(cast.carol_actor, ticket.id)[-1].body == body

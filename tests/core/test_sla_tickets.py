@@ -299,3 +299,24 @@ def test_promises_per_team_for_the_portal(helpdesk, cast, policies, clock):
 def test_no_policy_no_promise(helpdesk, cast):
     assert helpdesk.sla.typical_response() is None
     assert helpdesk.sla.working_hours_line() is None
+
+
+def test_a_late_reply_does_not_email_its_own_author_about_the_breach(
+    helpdesk, cast, policies, clock
+):
+    from ticketcore.models import OutboxMessage
+
+    helpdesk.users.create(  # Zoe, also in Support
+        Actor.system(), email="zoe@help.example.com", role="agent", teams=["support"]
+    )
+    ticket = open_ticket(helpdesk, cast.carol_actor, "Slow answer")
+    assert ticket.assignee.id == cast.ann.id
+    clock.advance(minutes=20)
+    helpdesk.messages.reply(cast.ann_actor, ticket.id, body="Sorry for the wait")
+    with helpdesk.engine.connect() as connection:
+        breach_mail = connection.scalars(
+            select(OutboxMessage.recipient).where(OutboxMessage.event == "sla_breached")
+        ).all()
+    # The assignee caused it and knows; staff-side mail goes to the assignee, so not to Zoe
+    # (in the same team) either.
+    assert breach_mail == []

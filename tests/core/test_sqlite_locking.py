@@ -19,7 +19,7 @@ def sqlite_helpdesk(tmp_path, clock):
 
 
 def test_reads_do_not_wait_for_a_long_write(sqlite_helpdesk):
-    from conftest import build_cast
+    from cast_of_users import build_cast
 
     cast = build_cast(sqlite_helpdesk)
     ticket = sqlite_helpdesk.tickets.create(cast.carol_actor, subject="s", body="b").ticket

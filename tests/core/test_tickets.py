@@ -325,3 +325,13 @@ def test_conversation_stays_with_the_agent_who_started_it(helpdesk, cast):
         team="billing",
     ).ticket
     assert ticket.assignee.id == cast.bill.id
+
+
+def test_a_mail_that_opened_a_ticket_cannot_open_a_second(helpdesk, cast):
+    from ticketcore import Conflict
+
+    fields = {"subject": "By mail", "body": "b", "source": "email", "email_message_id": "<m1@x>"}
+    helpdesk.tickets.create(cast.carol_actor, **fields)
+    with pytest.raises(Conflict):
+        helpdesk.tickets.create(cast.carol_actor, **fields)
+    assert count(helpdesk, Ticket) == 1

@@ -4,6 +4,7 @@ from .accounts import Organization, OrganizationDomain, OrganizationStaff, Role,
 from .audit import AuditEvent
 from .base import Base
 from .messages import Attachment, Message, MessageSource
+from .notifications import InboundMail, InboundStatus, OutboxMessage, OutboxStatus
 from .sla import Calendar, SlaEvent, SlaPolicy, SlaState
 from .teams import Team, TeamMember
 from .templates import FieldType, TemplateField, TicketTemplate
@@ -16,11 +17,15 @@ __all__ = [
     "Calendar",
     "Counter",
     "FieldType",
+    "InboundMail",
+    "InboundStatus",
     "Message",
     "MessageSource",
     "Organization",
     "OrganizationDomain",
     "OrganizationStaff",
+    "OutboxMessage",
+    "OutboxStatus",
     "ReplySide",
     "Role",
     "SlaEvent",

@@ -6,10 +6,13 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .accounts import User
 from .base import Base, StrEnumType, UTCDateTime
+
+LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 
 
 class MessageSource(enum.StrEnum):
@@ -32,8 +35,9 @@ class Message(Base):
     source: Mapped[MessageSource] = mapped_column(
         StrEnumType(MessageSource, 10), default=MessageSource.WEB
     )
-    body: Mapped[str] = mapped_column(Text)  # as written: plain text / Markdown
-    body_html: Mapped[str] = mapped_column(Text)  # rendered once, sanitized
+    # MariaDB's TEXT stops at 64 KB; a 100,000-character message needs MEDIUMTEXT there.
+    body: Mapped[str] = mapped_column(LongText)  # as written: plain text / Markdown
+    body_html: Mapped[str] = mapped_column(LongText)  # rendered once, sanitized
     email_message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -77,6 +77,8 @@ class Ticket(Base):
         ForeignKey("ticketcore_ticket_templates.id", ondelete="SET NULL")
     )
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The secret in the ticket's reply address (support+<token>@…): replies by email find it.
+    reply_token: Mapped[str | None] = mapped_column(String(40), unique=True)
     # sha256 of the secret that lets a guest open this one ticket; the secret itself is not kept.
     guest_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 

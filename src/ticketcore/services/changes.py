@@ -66,4 +66,4 @@ def set_status(uow: UnitOfWork, actor: Actor, ticket: Ticket, new: Status) -> No
         ticket.resolved_at = None
         ticket.closed_at = None
     audit(uow, actor, ticket, "changed", "status", old.value, new.value)
-    on_status_change(uow, ticket, old, new)
+    on_status_change(uow, ticket, old, new, actor)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, InvalidInput
 from ..models import Message, ReplySide, User
+from ..notify.events import Event
+from ..notify.queue import queue_event
 from ..permissions import Action, Actor, message_visibility
 from ..schemas import BODY_MAX, MessageOut, ReplyCreate, UploadedFile, parse
 from ..workflow import ReplyOnClosed, check_transition, status_after_customer_reply
@@ -86,7 +88,7 @@ class MessageService(Service):
                 ticket.last_reply_by = ReplySide.AGENT
                 if ticket.first_response_at is None:
                     ticket.first_response_at = now
-                    on_first_response(uow, ticket)
+                    on_first_response(uow, ticket, actor)
             else:
                 ticket.last_reply_by = ReplySide.CUSTOMER
             if target is not None and target != ticket.status:
@@ -95,6 +97,10 @@ class MessageService(Service):
             audit(uow, actor, ticket, "replied", new=message.id)
             out = message_out(actor, ticket, message)
             snapshot = ticket_out(Actor.system(), ticket)
+            event = Event.AGENT_REPLIED if actor.is_staff else Event.CUSTOMER_REPLIED
+            queue_event(
+                uow, event, ticket, actor=actor, message=message, old_status=old_status.value
+            )
             uow.emit(
                 "after_message_posted",
                 ticket=snapshot,

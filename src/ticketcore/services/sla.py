@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
 from ..models import Calendar, SlaEvent, SlaPolicy, SlaState, Team, Ticket
+from ..notify.events import Event
+from ..notify.queue import queue_event
 from ..permissions import Actor
 from ..schemas import (
     CalendarCreate,
@@ -91,7 +93,9 @@ def _set_resolution_by(ticket: Ticket, policy: SlaPolicy, calendar: BusinessCale
         ticket.resolution_by = calendar.add(ticket.created_at, budget)
 
 
-def on_status_change(uow: UnitOfWork, ticket: Ticket, old: Status, new: Status) -> None:
+def on_status_change(
+    uow: UnitOfWork, ticket: Ticket, old: Status, new: Status, actor: Actor | None = None
+) -> None:
     """Stop the resolution clock on entering a waiting status; on leaving it, move the deadline
     by the business time spent waiting. Finishing a ticket late counts as a breach."""
     policy = ticket.sla_policy
@@ -109,16 +113,16 @@ def on_status_change(uow: UnitOfWork, ticket: Ticket, old: Status, new: Status) 
         _set_resolution_by(ticket, policy, calendar)
     finishing = new in FINISHED and old not in FINISHED
     if finishing and ticket.resolution_by is not None and now > ticket.resolution_by:
-        record_event(uow, ticket, "resolution", SlaState.BREACHED, ticket.resolution_by)
+        record_event(uow, ticket, "resolution", SlaState.BREACHED, ticket.resolution_by, actor)
     refresh_state(uow, ticket)
 
 
-def on_first_response(uow: UnitOfWork, ticket: Ticket) -> None:
+def on_first_response(uow: UnitOfWork, ticket: Ticket, actor: Actor | None = None) -> None:
     """The first reply the customer sees meets the response target (or breaches it if late)."""
     if ticket.sla_policy is None or ticket.response_by is None:
         return
     if ticket.first_response_at is not None and ticket.first_response_at > ticket.response_by:
-        record_event(uow, ticket, "response", SlaState.BREACHED, ticket.response_by)
+        record_event(uow, ticket, "response", SlaState.BREACHED, ticket.response_by, actor)
     refresh_state(uow, ticket)
 
 
@@ -167,7 +171,12 @@ def refresh_state(uow: UnitOfWork, ticket: Ticket, *, sticky: bool = True) -> li
 
 
 def record_event(
-    uow: UnitOfWork, ticket: Ticket, target: str, kind: SlaState, due: datetime
+    uow: UnitOfWork,
+    ticket: Ticket,
+    target: str,
+    kind: SlaState,
+    due: datetime,
+    actor: Actor | None = None,
 ) -> bool:
     """Record a warning and queue its hook, unless it was given before (by anyone, ever)."""
     if kind is SlaState.BREACHED:
@@ -189,6 +198,8 @@ def record_event(
         return False  # another checker (or an earlier run) gave this warning already
     hook = "sla_breached" if kind is SlaState.BREACHED else "sla_at_risk"
     uow.emit(hook, ticket=ticket_out(Actor.system(), ticket), target=target, due=due)
+    event = Event.SLA_BREACHED if kind is SlaState.BREACHED else Event.SLA_AT_RISK
+    queue_event(uow, event, ticket, actor=actor, target=target, due=due)  # not to its cause
     return True
 
 

@@ -14,9 +14,10 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..customfields import clean_custom_fields
-from ..errors import InvalidInput, NotFound, PermissionDenied
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..models import (
     AuditEvent,
+    Message,
     Organization,
     ReplySide,
     Role,
@@ -25,6 +26,8 @@ from ..models import (
     TicketCC,
     User,
 )
+from ..notify.events import Event
+from ..notify.queue import queue_event
 from ..permissions import Access, Action, Actor, ActorKind, may, ticket_visibility
 from ..schemas import (
     AuditOut,
@@ -42,7 +45,7 @@ from ..schemas import (
     parse,
 )
 from ..trackid import new_track_id, normalize_track_id
-from ..workflow import Priority, Status, TicketKind, check_transition
+from ..workflow import FINISHED, Priority, Status, TicketKind, check_transition
 from . import listing
 from .assignment import choose_assignee
 from .attachments import add_message, check_files
@@ -255,6 +258,10 @@ class TicketService(Service):
             errors.errors["custom_fields"] = ["choose a template before filling its fields"]
         errors.check(check_files, values.attachments, settings)
         errors.raise_if_any()
+        if values.email_message_id and session.scalar(
+            select(Message.id).where(Message.email_message_id == values.email_message_id)
+        ):
+            raise Conflict(f"message {values.email_message_id} was already received")
 
         now = self.helpdesk.clock.now()
         ticket = Ticket(
@@ -271,6 +278,7 @@ class TicketService(Service):
             template_id=template.id if template else None,
             custom_fields=custom,
             guest_token_hash=_hash_token(guest_token) if guest_token else None,
+            reply_token=secrets.token_hex(12),
             created_at=now,
             updated_at=now,
             last_reply_at=now,
@@ -289,16 +297,36 @@ class TicketService(Service):
         session.add(ticket)
         assignee = chosen or choose_assignee(self.helpdesk, session, ticket)
         ticket.assignee = assignee
-        apply_policy(uow, ticket)
         self.helpdesk.hook.before_ticket_created(helpdesk=self.helpdesk, actor=actor, ticket=ticket)
+        # The hook may have changed the assignee, team or priority: read them afterwards.
+        assignee = ticket.assignee
         session.flush()
+        apply_policy(uow, ticket)
         author = session.get(User, actor.user_id) if actor.user_id else requester
-        add_message(uow, ticket, author, values.body, values.attachments, source=values.source)
+        message = add_message(
+            uow,
+            ticket,
+            author,
+            values.body,
+            values.attachments,
+            source=values.source,
+            email_message_id=values.email_message_id,
+        )
         audit(uow, actor, ticket, "created")
         if assignee is not None:
             audit(uow, actor, ticket, "changed", "assignee", None, assignee.email)
         session.flush()
-        uow.emit("after_ticket_created", ticket=ticket_out(Actor.system(), ticket))
+        snapshot = ticket_out(Actor.system(), ticket)
+        uow.emit("after_ticket_created", ticket=snapshot)
+        queue_event(
+            uow, Event.TICKET_CREATED, ticket, actor=actor, message=message, guest_token=guest_token
+        )
+        if not actor.is_staff:
+            queue_event(uow, Event.NEW_TICKET, ticket, actor=actor, message=message)
+        if assignee is not None:
+            uow.emit("after_ticket_assigned", ticket=snapshot, assignee_id=assignee.id, actor=actor)
+            if assignee.id != actor.user_id:
+                queue_event(uow, Event.ASSIGNED_TO_YOU, ticket, actor=actor)
         return ticket
 
     def _free_track_id(self, session: Session) -> str:
@@ -421,7 +449,7 @@ class TicketService(Service):
             errors.raise_if_any()
 
             now = self.helpdesk.clock.now()
-            changed = False
+            changed = assignee_changed = False
             sla_inputs_changed = False  # priority, team and organization choose the SLA policy
             if values.subject is not None and values.subject != ticket.subject:
                 audit(uow, actor, ticket, "changed", "subject", ticket.subject, values.subject)
@@ -464,7 +492,7 @@ class TicketService(Service):
                     _email(assignee),
                 )
                 ticket.assignee = assignee
-                changed = True
+                changed = assignee_changed = True
             if custom is not None and custom != ticket.custom_fields:
                 for key in sorted(set(custom) | set(ticket.custom_fields)):
                     old, new = ticket.custom_fields.get(key), custom.get(key)
@@ -483,7 +511,16 @@ class TicketService(Service):
             session.flush()
             out = ticket_out(actor, ticket)
             if new_status is not None:
-                self._emit_status(uow, actor, ticket, old_status)
+                self._emit_status(uow, actor, ticket, old_status, notify=True)
+            if assignee_changed:
+                uow.emit(
+                    "after_ticket_assigned",
+                    ticket=ticket_out(Actor.system(), ticket),
+                    assignee_id=ticket.assignee_id,
+                    actor=actor,
+                )
+                if ticket.assignee_id is not None and ticket.assignee_id != actor.user_id:
+                    queue_event(uow, Event.ASSIGNED_TO_YOU, ticket, actor=actor)
             return out
 
     def close(self, actor: Actor, ticket_id: int, *, resolved: bool = False) -> TicketOut:
@@ -496,7 +533,7 @@ class TicketService(Service):
             old_status = ticket.status
             set_status(uow, actor, ticket, target)
             uow.session.flush()
-            self._emit_status(uow, actor, ticket, old_status)
+            self._emit_status(uow, actor, ticket, old_status, notify=True)
             return ticket_out(actor, ticket)
 
     def add_cc(self, actor: Actor, ticket_id: int, email: str) -> TicketOut:
@@ -571,20 +608,33 @@ class TicketService(Service):
                 for ticket in batch:
                     set_status(uow, system, ticket, Status.CLOSED)
                     uow.session.flush()
-                    self._emit_status(uow, system, ticket, Status.RESOLVED)
+                    self._emit_status(uow, system, ticket, Status.RESOLVED, notify=True)
                 closed += len(batch)
             if len(batch) < batch_size:
                 return closed
 
-    def _emit_status(self, uow: UnitOfWork, actor: Actor, ticket: Ticket, old: Status) -> None:
-        if ticket.status != old:
-            uow.emit(
-                "after_status_changed",
-                ticket=ticket_out(Actor.system(), ticket),
-                old_status=old.value,
-                new_status=ticket.status.value,
-                actor=actor,
-            )
+    def _emit_status(
+        self, uow: UnitOfWork, actor: Actor, ticket: Ticket, old: Status, *, notify: bool = False
+    ) -> None:
+        """Queue the status hooks; with `notify`, email the customer side too (a reply that
+        changes the status says so in its own email instead)."""
+        if ticket.status == old:
+            return
+        snapshot = ticket_out(Actor.system(), ticket)
+        uow.emit(
+            "after_status_changed",
+            ticket=snapshot,
+            old_status=old.value,
+            new_status=ticket.status.value,
+            actor=actor,
+        )
+        if ticket.status is Status.CLOSED:
+            uow.emit("after_ticket_closed", ticket=snapshot, actor=actor)
+        elif old in FINISHED and ticket.status not in FINISHED:
+            uow.emit("after_ticket_reopened", ticket=snapshot, actor=actor)
+        if notify:
+            event = Event.TICKET_CLOSED if ticket.status is Status.CLOSED else Event.STATUS_CHANGED
+            queue_event(uow, event, ticket, actor=actor, old_status=old.value)
 
 
 def _parse_priority(value: str | int | Priority) -> Priority:

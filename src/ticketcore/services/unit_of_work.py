@@ -26,6 +26,8 @@ class UnitOfWork:
         self.session = session
         self._after_commit: list[tuple[str, dict[str, Any]]] = []
         self._on_rollback: list[Callable[[], None]] = []
+        self._after_commit_calls: list[Callable[[], None]] = []
+        self.state: dict[str, Any] = {}  # per-transaction scratch space for helpers
 
     def emit(self, hook_name: str, **kwargs: Any) -> None:
         """Queue an `after_*` hook to run once this transaction has committed."""
@@ -33,6 +35,10 @@ class UnitOfWork:
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
         self._on_rollback.append(undo)
+
+    def after_commit(self, call: Callable[[], None]) -> None:
+        """Run `call` once the transaction has committed (after the `after_*` hooks)."""
+        self._after_commit_calls.append(call)
 
 
 @contextmanager
@@ -53,3 +59,5 @@ def unit_of_work(helpdesk: Helpdesk, *, read_only: bool = False) -> Iterator[Uni
         session.close()
     for hook_name, kwargs in uow._after_commit:
         call_after_commit(helpdesk.plugins, hook_name, helpdesk=helpdesk, **kwargs)
+    for call in uow._after_commit_calls:
+        call()

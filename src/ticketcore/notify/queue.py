@@ -1,0 +1,485 @@
+"""Turning an event into outbox rows inside the transaction that caused it.
+
+A notification is written, fully rendered, in the same transaction as the change it reports
+(DESIGN invariant 3): if the change rolls back, no email exists; if it commits, the email waits
+in `ticketcore_outbox` until a dispatcher has sent it, however long the mail server is away.
+Rendering happens here, not at send time, so each recipient gets the ticket as it was at that
+moment, in their own language and time zone.
+
+Who hears of what:
+
+* customer-side events (`Event.to_customer`) go to the requester and every CC address, skipping
+  deactivated accounts and whoever caused the event (except the receipt of a new ticket, which
+  its requester always gets: it carries the track ID and, for a guest, the secret link);
+* staff-side events go to the assignee, else to the active agents of the ticket's team, never
+  to the actor; "assigned to you" goes to the assignee alone, and not at all when the same
+  transaction already sent them "new ticket";
+* internal notes never leave the building: an event about one is dropped here, whatever the
+  caller did.
+
+Plugins edit the addresses with `prepare_notification_recipients`.
+
+The guest's secret link is in the body of that one row (the requester's receipt) and nowhere
+else; the dispatcher removes it from the stored body once the email has been sent
+(`notify.outbox.redact_guest_token`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Message,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    TeamMember,
+    Ticket,
+    User,
+)
+from ..rendering import render_markdown
+from ..schemas import email_key
+from ..sla.text import format_deadline
+from ..workflow import Status, StatusGroup
+from .events import Event
+from .render import format_size, guest_url, one_line, render_email, ticket_url
+
+if TYPE_CHECKING:
+    from ..helpdesk import Helpdesk
+    from ..permissions import Actor
+    from ..services.unit_of_work import UnitOfWork
+
+__all__ = ["EXCERPT_CHARS", "queue_event", "reply_to_address", "thread_id"]
+
+log = logging.getLogger("ticketcore.notify")
+
+# A reply quoted in an email stops here ("read it in full on the ticket page"): the email stays
+# readable, and the stored bodies stay within a MariaDB TEXT column (64 KB).
+EXCERPT_CHARS = 10_000
+_MAX_BODY_BYTES = 60_000
+_SHORT_EXCERPT_CHARS = 2_000
+_PREVIOUS_IDS = 3  # earlier emails to the same person named in References
+
+_QUEUED = "ticketcore.notify.queued"  # uow.state: the rows this transaction wrote
+_NEW_TICKET_TO = "ticketcore.notify.new_ticket_to"  # (ticket id, address key) told "new ticket"
+_MESSAGE_ID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
+
+
+@dataclass
+class _Recipient:
+    address: str
+    user: User | None
+    is_requester: bool = False
+
+
+def queue_event(
+    uow: UnitOfWork,
+    event: Event,
+    ticket: Ticket,
+    *,
+    actor: Actor | None = None,
+    message: Message | None = None,
+    guest_token: str | None = None,
+    old_status: str | None = None,
+    target: str | None = None,
+    due: datetime | None = None,
+) -> None:
+    """Write one outbox row per recipient of `event` (rendered now, sent after commit)."""
+    if uow.helpdesk.mute_notifications:
+        return
+    if message is not None and message.is_internal:
+        return  # notes stay inside, even if a caller asks
+    helpdesk = uow.helpdesk
+    session = uow.session
+    recipients = _choose_recipients(uow, event, ticket, actor)
+    addresses = [r.address for r in recipients]
+    helpdesk.hook.prepare_notification_recipients(
+        helpdesk=helpdesk, event=event.value, ticket=ticket, recipients=addresses
+    )
+    recipients = _after_plugins(session, recipients, addresses)
+    if not recipients:
+        return
+    if event is Event.NEW_TICKET:
+        told: set[tuple[int, str]] = uow.state.setdefault(_NEW_TICKET_TO, set())
+        told.update((ticket.id, email_key(r.address)) for r in recipients)
+
+    now = helpdesk.clock.now()
+    domain = _domain(helpdesk.settings.reply_address)
+    actor_name = _actor_name(session, actor)
+    root, previous = _previous_ids(session, ticket, domain, customer_side=event.to_customer)
+    rows: list[OutboxMessage] = uow.state.setdefault(_QUEUED, [])
+    first_row = not rows
+    for recipient in recipients:
+        locale, zone = _reader(recipient.user)
+        context = _context(
+            helpdesk,
+            event,
+            ticket,
+            recipient=recipient,
+            staff=not event.to_customer,
+            actor_name=actor_name,
+            message=message,
+            guest_link=(
+                guest_url(helpdesk.settings, track_id=ticket.track_id, token=guest_token)
+                if guest_token and recipient.is_requester and event is Event.TICKET_CREATED
+                else ""
+            ),
+            old_status=old_status,
+            acted_as_staff=actor is not None and actor.is_staff,
+            target=target or "",
+            due=format_deadline(due, zone, locale, now=now) if due is not None else "",
+            locale=locale,
+        )
+        rendered = render_email(helpdesk, event.value, context, locale=locale)
+        if _too_big(rendered.text, rendered.html) and context["message"] is not None:
+            context["message"] = _message(
+                message, locale, helpdesk.settings.site_name, limit=_SHORT_EXCERPT_CHARS
+            )
+            rendered = render_email(helpdesk, event.value, context, locale=locale)
+        earlier = previous.get(email_key(recipient.address), [])
+        references = [*root, *earlier[-_PREVIOUS_IDS:]]
+        row = OutboxMessage(
+            event=event.value,
+            ticket_id=ticket.id,
+            message_id=message.id if message is not None else None,
+            recipient=recipient.address,
+            recipient_user_id=recipient.user.id if recipient.user is not None else None,
+            email_message_id=f"<tc-out-{secrets.token_hex(16)}@{domain}>",
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            headers=_headers(helpdesk, ticket, event, recipient, domain, references),
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()  # ids for the dispatcher; a bad row fails the change now, not later
+    if first_row and helpdesk.settings.deliver_after_commit:
+        uow.after_commit(lambda: deliver_queued(helpdesk, rows))
+
+
+def deliver_queued(helpdesk: Helpdesk, rows: Sequence[OutboxMessage]) -> None:
+    """Try to send the rows one transaction queued, right after it committed.
+
+    Never raises: the change is already saved, and an email that could not go now waits in the
+    outbox for `ticketcore outbox run`.
+    """
+    try:
+        helpdesk.outbox.deliver(ids=[row.id for row in rows])
+    except Exception:
+        log.exception("emails of a committed change could not be sent; they wait in the outbox")
+
+
+# ---------------------------------------------------------------------------- recipients
+
+
+def _choose_recipients(
+    uow: UnitOfWork, event: Event, ticket: Ticket, actor: Actor | None
+) -> list[_Recipient]:
+    session = uow.session
+    chosen: list[_Recipient] = []
+    if event.to_customer:
+        requester = ticket.requester
+        receipt = event is Event.TICKET_CREATED  # the requester's own receipt of what they sent
+        if requester.is_active and (receipt or not _is_actor(actor, requester)):
+            chosen.append(_Recipient(requester.email, requester, is_requester=True))
+        keys = [cc.email_key for cc in ticket.cc]
+        users = _users_by_key(session, keys)
+        for cc in ticket.cc:
+            user = users.get(cc.email_key)
+            if user is not None and (not user.is_active or _is_actor(actor, user)):
+                continue
+            if actor is not None and actor.email_key == cc.email_key:
+                continue
+            chosen.append(_Recipient(cc.email, user))
+        return chosen
+
+    assignee = ticket.assignee
+    staff: list[User]
+    if event is Event.ASSIGNED_TO_YOU:
+        staff = [assignee] if assignee is not None and assignee.is_active else []
+        told: set[tuple[int, str]] = uow.state.get(_NEW_TICKET_TO, set())
+        staff = [u for u in staff if (ticket.id, u.email_key) not in told]
+    elif assignee is not None and assignee.is_active:
+        staff = [assignee]
+    elif ticket.team_id is not None:
+        staff = list(
+            session.scalars(
+                select(User)
+                .join(TeamMember, TeamMember.user_id == User.id)
+                .where(
+                    TeamMember.team_id == ticket.team_id,
+                    User.is_active.is_(True),
+                    User.role.in_([Role.AGENT, Role.ADMIN]),
+                )
+                .order_by(User.id)
+            )
+        )
+    else:
+        staff = []
+    return [_Recipient(u.email, u) for u in staff if not _is_actor(actor, u)]
+
+
+def _is_actor(actor: Actor | None, user: User) -> bool:
+    if actor is None:
+        return False
+    return actor.user_id == user.id or (
+        actor.email_key is not None and actor.email_key == user.email_key
+    )
+
+
+def _users_by_key(session: Session, keys: Sequence[str]) -> dict[str, User]:
+    if not keys:
+        return {}
+    return {u.email_key: u for u in session.scalars(select(User).where(User.email_key.in_(keys)))}
+
+
+def _after_plugins(
+    session: Session, chosen: list[_Recipient], addresses: list[str]
+) -> list[_Recipient]:
+    """The plugins' list, one entry per person, with the accounts of addresses they added;
+    addresses that cannot be written into a header are dropped with a warning."""
+    known = {email_key(r.address): r for r in chosen}
+    result: list[_Recipient] = []
+    seen: set[str] = set()
+    for address in addresses:
+        if not isinstance(address, str) or not _valid_address(address):
+            log.warning("not emailing %r: not a single valid address", address)
+            continue
+        key = email_key(address.strip())
+        if key in seen:
+            continue
+        seen.add(key)
+        result.append(known.get(key) or _Recipient(address.strip(), None))
+    added = [email_key(r.address) for r in result if r.user is None]
+    if added:
+        users = _users_by_key(session, added)
+        for recipient in result:
+            if recipient.user is None:
+                recipient.user = users.get(email_key(recipient.address))
+    return result
+
+
+def _valid_address(address: str) -> bool:
+    if one_line(address) != address.strip() or not address.strip():
+        return False
+    try:
+        Address(addr_spec=address.strip())
+    except (ValueError, IndexError, TypeError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- content
+
+
+def _reader(user: User | None) -> tuple[str, str]:
+    """The locale and time zone to write in: the user's when usable, else English and UTC (an
+    unknown zone typed into a profile must not stop a reply from being saved)."""
+    locale = user.locale if user is not None and user.locale else "en"
+    zone = user.timezone if user is not None and user.timezone else "UTC"
+    try:
+        Locale.parse(locale, sep="-" if "-" in locale else "_")
+    except (UnknownLocaleError, ValueError, TypeError):
+        log.warning("unknown locale %r; writing in English", locale)
+        locale = "en"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r; writing in UTC", zone)
+        zone = "UTC"
+    return locale, zone
+
+
+def _actor_name(session: Session, actor: Actor | None) -> str:
+    if actor is None or actor.user_id is None:
+        return ""
+    user = session.get(User, actor.user_id)
+    return user.display_name if user is not None else ""
+
+
+def _message(
+    message: Message | None, locale: str, site_name: str, limit: int = EXCERPT_CHARS
+) -> dict[str, Any] | None:
+    if message is None:
+        return None
+    text = message.body.strip()
+    truncated = len(text) > limit
+    if truncated:
+        text = text[:limit].rstrip() + " …"
+    author = message.author
+    return {
+        "author": author.display_name if author is not None else site_name,
+        "text": text,
+        # Stored HTML was sanitized when the message was saved; a shortened text is rendered
+        # (and sanitized) again so no tag is left open.
+        "html": render_markdown(text) if truncated else message.body_html,
+        "truncated": truncated,
+        "attachments": [
+            {"filename": a.filename, "size": format_size(a.size, locale)}
+            for a in message.attachments
+        ],
+    }
+
+
+def _context(
+    helpdesk: Helpdesk,
+    event: Event,
+    ticket: Ticket,
+    *,
+    recipient: _Recipient,
+    staff: bool,
+    actor_name: str,
+    message: Message | None,
+    guest_link: str,
+    old_status: str | None,
+    acted_as_staff: bool,
+    target: str,
+    due: str,
+    locale: str,
+) -> dict[str, Any]:
+    settings = helpdesk.settings
+    status = ticket.status
+    old = Status(old_status) if old_status else status
+    user = recipient.user
+    return {
+        "site_name": settings.site_name,
+        "site_url": settings.site_url.rstrip("/"),
+        "brand_color": settings.brand_color,
+        "logo_url": settings.logo_url,
+        "event": event.value,
+        "recipient": {
+            "name": user.display_name if user is not None else "",
+            "email": recipient.address,
+            "is_staff": staff,
+            "is_requester": recipient.is_requester,
+        },
+        "ticket": {
+            "track_id": ticket.track_id,
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "status": status.label,
+            "priority": ticket.priority.label,
+            "team": ticket.team.name if ticket.team is not None else "",
+            "requester": ticket.requester.display_name,
+            "requester_email": ticket.requester.email if staff else "",
+            "assignee": ticket.assignee.display_name if ticket.assignee is not None else "",
+            "url": ticket_url(
+                settings, track_id=ticket.track_id, number=ticket.number, staff=staff
+            ),
+        },
+        "actor": actor_name,
+        "acted_as_staff": acted_as_staff,
+        "message": _message(message, locale, settings.site_name),
+        "old_status": old.label,
+        "new_status": status.label,
+        "new_status_code": status.value,
+        "status_changed": old is not status,
+        "waiting_on_you": status.group is StatusGroup.WAITING_ON_YOU,
+        "reopen_by_reply": settings.reply_on_closed == "reopen",
+        "target": target,
+        "due": due,
+        "guest_url": guest_link,
+        "is_assignee": user is not None and ticket.assignee_id == user.id,
+    }
+
+
+def _too_big(text: str, html: str | None) -> bool:
+    return max(len(text.encode()), len((html or "").encode())) > _MAX_BODY_BYTES
+
+
+# ---------------------------------------------------------------------------- headers
+
+
+def thread_id(track_id: str, domain: str) -> str:
+    """The Message-ID every email about a ticket answers, so mail clients keep them together."""
+    return f"<ticket-{track_id}@{domain}>"
+
+
+def reply_to_address(reply_address: str, token: str | None) -> str:
+    """`support+<token>@example.com`: replies by email find their ticket by the token."""
+    local, _, domain = reply_address.strip().rpartition("@")
+    if not token or not local:
+        return reply_address.strip()
+    return f"{local}+{token}@{domain}"
+
+
+def _domain(reply_address: str) -> str:
+    return reply_address.strip().rpartition("@")[2] or "localhost"
+
+
+def _previous_ids(
+    session: Session, ticket: Ticket, domain: str, *, customer_side: bool
+) -> tuple[list[str], dict[str, list[str]]]:
+    """What new emails about `ticket` refer to: the thread id, then (customer side) the last
+    message that came in by email; and, by address, the emails this ticket sent there before."""
+    root = [thread_id(ticket.track_id, domain)]
+    if customer_side:
+        inbound = session.scalar(
+            select(Message.email_message_id)
+            .where(
+                Message.ticket_id == ticket.id,
+                Message.is_internal.is_(False),
+                Message.email_message_id.is_not(None),
+            )
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(1)
+        )
+        if inbound:
+            inbound = inbound.strip()
+            normalized = inbound if inbound.startswith("<") else f"<{inbound}>"
+            if _MESSAGE_ID.match(normalized):
+                root.append(normalized)
+    sent: dict[str, list[str]] = {}
+    for recipient, message_id in session.execute(
+        select(OutboxMessage.recipient, OutboxMessage.email_message_id)
+        .where(OutboxMessage.ticket_id == ticket.id)
+        .order_by(OutboxMessage.id)
+    ):
+        sent.setdefault(email_key(recipient), []).append(message_id)
+    return root, sent
+
+
+def _headers(
+    helpdesk: Helpdesk,
+    ticket: Ticket,
+    event: Event,
+    recipient: _Recipient,
+    domain: str,
+    references: list[str],
+) -> dict[str, str]:
+    settings = helpdesk.settings
+    name = recipient.user.display_name if recipient.user is not None else ""
+    reply_to = reply_to_address(settings.reply_address, ticket.reply_token)
+    try:
+        reply_to = str(Address(display_name=one_line(settings.site_name, 200), addr_spec=reply_to))
+    except (ValueError, IndexError):
+        # A mistyped `reply_address` must not stop the change from being saved: the email fails
+        # when it is built, and `ticketcore outbox status` shows why.
+        log.error("reply_address %r is not a valid address", settings.reply_address)
+    return {
+        "To": str(Address(display_name=one_line(name, 200), addr_spec=recipient.address)),
+        "Reply-To": reply_to,
+        "In-Reply-To": references[-1],
+        "References": " ".join(references),
+        "Auto-Submitted": "auto-generated",
+        # Exchange and Outlook: no out-of-office answers to notifications.
+        "X-Auto-Response-Suppress": "All",
+        "X-Ticketcore-Ticket": ticket.track_id,
+        "X-Ticketcore-Event": event.value,
+    }

@@ -1,0 +1,249 @@
+"""The dispatcher: retries with backoff, giving up, status and retry, permanent refusals, the
+worker loop, `ticketcore outbox` commands, and several worker processes at once on every
+database — each email sent exactly once."""
+
+from __future__ import annotations
+
+import itertools
+import smtplib
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from mailtest import Servers, smtp_settings
+from sqlalchemy import select
+
+from ticketcore import Actor, hookimpl
+from ticketcore.cli import CliState
+from ticketcore.models import OutboxMessage, OutboxStatus
+from ticketcore.notify.cli_outbox import outbox
+from ticketcore.notify.transports import PermanentDeliveryError
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+class Flaky:
+    """A transport plugin that fails `failures` times, then sends."""
+
+    def __init__(self, failures: int = 0, error: Exception | None = None) -> None:
+        self.failures = failures
+        self.error = error or smtplib.SMTPDataError(451, b"4.3.0 try again later")
+        self.sent: list = []
+
+    def send(self, message) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise self.error
+        self.sent.append(message)
+
+    @hookimpl
+    def mail_transport(self, helpdesk):
+        return self
+
+
+def one_email(helpdesk, cast) -> int:
+    """Ann opens a ticket for Carol (assigned to Ann herself): exactly one email, to Carol."""
+    helpdesk.tickets.create(cast.ann_actor, requester=cast.carol.email, subject="Hi", body="Hello")
+    (row,) = all_rows(helpdesk)
+    return row.id
+
+
+def all_rows(helpdesk) -> list[OutboxMessage]:
+    with helpdesk.sessionmaker() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def run_cli(helpdesk, *args: str):
+    return CliRunner().invoke(outbox, list(args), obj=CliState(helpdesk=helpdesk))
+
+
+@pytest.fixture
+def mail_server_factory():
+    servers = Servers()
+    yield servers
+    servers.stop_all()
+
+
+@pytest.fixture
+def flaky() -> Flaky:
+    return Flaky(failures=3)
+
+
+@pytest.fixture
+def settings_overrides() -> dict:
+    return {"deliver_after_commit": False, "outbox_max_attempts": 3, "outbox_retry_seconds": 10}
+
+
+@pytest.fixture
+def helpdesk(helpdesk_factory, flaky, settings_overrides):
+    """Sends through `flaky` (parametrize it, or `settings_overrides`, to change the set-up)."""
+    return helpdesk_factory(plugins=[flaky], **settings_overrides)
+
+
+def test_retries_back_off_then_give_up_and_can_be_retried(helpdesk, cast, flaky, clock):
+    row_id = one_email(helpdesk, cast)
+    start = clock.now()
+    assert helpdesk.outbox.deliver().retried == 1  # attempt 1 fails: next in 10 s
+    for wait, expected in [(9, 0), (1, 1), (19, 0), (1, 1)]:  # then 20 s, then gives up
+        clock.set(clock.now() + timedelta(seconds=wait))
+        assert helpdesk.outbox.deliver().attempted == expected
+    (row,) = all_rows(helpdesk)
+    assert clock.now() - start == timedelta(seconds=30)
+    assert row.status is OutboxStatus.FAILED and row.attempts == 3
+    assert row.last_error == "SMTPDataError: (451, b'4.3.0 try again later')"
+
+    report = helpdesk.outbox.status()
+    assert (report.pending, report.sent, report.failed) == (0, 0, 1)
+    assert report.failed_emails[0].id == row_id
+    assert report.failed_emails[0].recipient == "carol@acme.example.com"
+
+    status = run_cli(helpdesk, "status")
+    assert status.exit_code == 0, status.output
+    assert "failed   1" in status.stdout
+    assert (
+        f"#{row_id}  ticket_created  to carol@acme.example.com  after 3 attempt(s)" in status.stdout
+    )
+    assert "SMTPDataError: (451, b'4.3.0 try again later')" in status.stdout
+
+    missing = run_cli(helpdesk, "retry", "--id", str(row_id + 100))
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == f"Error: not failed, or no such email: #{row_id + 100}"
+    retried = run_cli(helpdesk, "retry", "--id", str(row_id))
+    assert retried.exit_code == 0 and "Queued 1 failed email(s) again." in retried.stdout
+
+    flaky.failures = 0
+    sent = run_cli(helpdesk, "run", "--once")
+    assert sent.exit_code == 0, sent.output
+    assert "Sent 1 email(s); 0 will be retried; 0 failed for good." in sent.stdout
+    (row,) = all_rows(helpdesk)
+    assert row.status is OutboxStatus.SENT and row.attempts == 1 and row.last_error is None
+    assert flaky.sent[0]["Message-ID"] == row.email_message_id  # the same email as before
+    assert helpdesk.outbox.retry() == []
+
+
+@SQLITE_ONLY
+def test_a_permanent_refusal_fails_at_once(helpdesk, cast, flaky):
+    flaky.error = PermanentDeliveryError("no such mailbox")
+    one_email(helpdesk, cast)
+    assert helpdesk.outbox.deliver().failed == 1
+    (row,) = all_rows(helpdesk)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
+    assert row.last_error == "PermanentDeliveryError: no such mailbox"
+
+
+@SQLITE_ONLY
+def test_an_smtp_550_for_the_recipient_is_permanent_and_others_still_go(
+    helpdesk_factory, mail_server_factory
+):
+    server = mail_server_factory(refuse=frozenset({"dave@acme.example.com"}))
+    helpdesk = helpdesk_factory(**smtp_settings(server), deliver_after_commit=False)
+    from_carol = helpdesk.users.create(Actor.system(), email="carol@acme.example.com")
+    helpdesk.users.create(Actor.system(), email="dave@acme.example.com")
+    helpdesk.tickets.create(
+        helpdesk.users.actor_for(from_carol),
+        subject="Hi",
+        body="Hello",
+        cc=["dave@acme.example.com", "erin@globex.example.com"],
+    )
+    result = helpdesk.outbox.deliver()
+    assert (result.sent, result.failed, result.retried) == (2, 1, 0)
+    failed = [r for r in all_rows(helpdesk) if r.status is OutboxStatus.FAILED]
+    assert [r.recipient for r in failed] == ["dave@acme.example.com"]
+    assert "550" in (failed[0].last_error or "")
+    assert sorted(e.rcpt_tos[0] for e in server.envelopes) == [
+        "carol@acme.example.com",
+        "erin@globex.example.com",
+    ]
+
+
+class Broken:
+    @hookimpl
+    def mail_transport(self, helpdesk):
+        raise RuntimeError("the mail plugin is broken")
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(("flaky", "settings_overrides"), [(Broken(), {})])
+def test_delivery_after_commit_never_fails_the_request(helpdesk, cast, caplog):
+    created = helpdesk.tickets.create(cast.carol_actor, subject="Saved", body="Whatever mail does")
+    assert helpdesk.tickets.get(cast.carol_actor, created.ticket.id).subject == "Saved"
+    assert {r.status for r in all_rows(helpdesk)} == {OutboxStatus.PENDING}
+    assert "the mail plugin is broken" in caplog.text
+
+
+@SQLITE_ONLY
+def test_the_worker_loop_sends_new_emails_until_stopped(helpdesk, cast, flaky):
+    flaky.failures = 0
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=helpdesk.outbox.run, kwargs={"stop": stop, "poll_seconds": 0.02}, daemon=True
+    )
+    worker.start()
+    one_email(helpdesk, cast)
+    deadline = time.monotonic() + 10
+    while not flaky.sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    worker.join(5)
+    assert not worker.is_alive()
+    assert len(flaky.sent) == 1 and all_rows(helpdesk)[0].status is OutboxStatus.SENT
+
+
+# ------------------------------------------------------------------ many workers at once
+
+EMAILS = 200
+
+
+def fill_outbox(helpdesk, count: int) -> None:
+    """`count` due emails, written straight into the table (the dispatcher is under test)."""
+    due = datetime.now(UTC) - timedelta(minutes=1)  # worker processes use the real clock
+    with helpdesk.sessionmaker() as session, session.begin():
+        session.add_all(
+            OutboxMessage(
+                event="agent_replied",
+                recipient=f"customer{n}@example.com",
+                email_message_id=f"<tc-out-load-{n}@example.com>",
+                subject=f"Message {n}",
+                body_text=f"Body {n}",
+                body_html=f"<p>Body {n}</p>",
+                headers={"Auto-Submitted": "auto-generated"},
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                next_attempt_at=due,
+                created_at=due,
+            )
+            for n in range(count)
+        )
+
+
+def test_several_worker_processes_send_every_email_exactly_once(
+    database_url, helpdesk_factory, mail_server_factory
+):
+    sqlite = database_url.startswith("sqlite")
+    # A slow server (10 ms an email) keeps every worker busy at the same time. On SQLite the
+    # write lock is held while an email is sent, so sending is one worker at a time anyway.
+    server = mail_server_factory(delay=0.0 if sqlite else 0.01)
+    helpdesk = helpdesk_factory(**smtp_settings(server))
+    fill_outbox(helpdesk, EMAILS)
+
+    result = run_cli(helpdesk, "run", "--once", "--workers", "4")
+    assert result.exit_code == 0, result.output
+    assert f"Sent {EMAILS} email(s); 0 will be retried; 0 failed for good." in result.stdout
+
+    received = Counter(m["Message-ID"] for m in server.messages)
+    assert len(received) == EMAILS and set(received.values()) == {1}
+    rows = all_rows(helpdesk)
+    assert all(r.status is OutboxStatus.SENT and r.attempts == 1 for r in rows)
+    if sqlite:
+        return
+    # Each worker sends over its own connections, one after another; connections that overlap
+    # in time can only be different workers sending at once (SKIP LOCKED at work).
+    spans: dict[object, list[float]] = {}
+    for peer, moment in zip(server.sink.peers, server.sink.received_at, strict=True):
+        spans.setdefault(peer, []).append(moment)
+    assert any(
+        min(a) < max(b) and min(b) < max(a) for a, b in itertools.combinations(spans.values(), 2)
+    ), "the workers never sent at the same time"
