@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .models import Ticket
     from .notify.transports import MailTransport
     from .permissions import Access, Action, Actor
-    from .schemas import MessageOut, TicketOut
+    from .schemas import FeedbackOut, MessageOut, TicketOut
 
 PROJECT = "ticketcore"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -118,6 +118,16 @@ def after_ticket_closed(helpdesk: Helpdesk, ticket: TicketOut, actor: Actor) -> 
 @hookspec
 def after_ticket_reopened(helpdesk: Helpdesk, ticket: TicketOut, actor: Actor) -> None:
     """A Resolved or Closed ticket became active again (a reply or a status change).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def after_feedback_received(
+    helpdesk: Helpdesk, ticket: TicketOut, feedback: FeedbackOut, actor: Actor
+) -> None:
+    """A customer rated their resolved ticket (1 to 5) and the rating was committed.
 
     .. versionadded:: 0.1
     """

@@ -402,6 +402,30 @@ class SlaCheckResult(Output):
     breached: int
 
 
+RATING_WORDS = {"excellent": 5, "good": 4, "fair": 3, "poor": 2}
+
+
+class FeedbackCreate(Input):
+    """A rating from 1 to 5 stars, or the words Excellent, Good, Fair, Poor (5, 4, 3, 2)."""
+
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=5000)
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _words(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in RATING_WORDS:
+            return RATING_WORDS[value.strip().lower()]
+        return value
+
+
+class FeedbackOut(Output):
+    ticket_id: int
+    rating: int
+    comment: str
+    created_at: datetime
+
+
 class CreatedTicket(Output):
     """What creating a ticket returns; `guest_token` is shown once (it opens the guest link)."""
 

@@ -171,13 +171,17 @@ def test_staff_events_go_to_the_team_when_nobody_is_assigned(helpdesk, cast, cap
 
 def test_status_changes_and_closing_reach_the_customer_side(helpdesk, cast, captured, opened):
     helpdesk.tickets.update(cast.ann_actor, opened.id, status="resolved")
+    # The requester is asked for a rating; the people copied just hear it is resolved.
     assert sorted(captured.events()) == [
-        ("status_changed", "carol@acme.example.com"),
+        ("feedback_request", "carol@acme.example.com"),
         ("status_changed", "dave@acme.example.com"),
     ]
     text = text_of(captured.to(cast.carol.email)[0])
-    assert f"Your request {opened.track_id} went from Open to Resolved." in text
+    assert f"Your request {opened.track_id} has been resolved." in text
+    assert "How did we do?" in text
     assert "reply to this email and we will pick it up again" in text
+    notice = text_of(captured.to(cast.dave.email)[0])
+    assert f"Your request {opened.track_id} went from Open to Resolved." in notice
     captured.clear()
     helpdesk.tickets.close(cast.ann_actor, opened.id)
     assert sorted(captured.events()) == [
@@ -344,7 +348,7 @@ def test_host_templates_override_and_extend_the_packaged_ones(
 def test_emails_are_written_in_the_recipients_language(helpdesk, cast, captured, monkeypatch):
     class French(gettext.NullTranslations):
         def gettext(self, message: str) -> str:
-            return {"Hello %(name)s,": "Bonjour %(name)s,", "Resolved": "Résolu"}.get(
+            return {"Hello %(name)s,": "Bonjour %(name)s,", "In Progress": "En cours"}.get(
                 message, message
             )
 
@@ -359,9 +363,9 @@ def test_emails_are_written_in_the_recipients_language(helpdesk, cast, captured,
     ticket = helpdesk.tickets.create(
         helpdesk.users.actor_for(amelie), subject="Imprimante", body="Bloquée."
     ).ticket
-    helpdesk.tickets.update(cast.ann_actor, ticket.id, status="resolved")
+    helpdesk.tickets.update(cast.ann_actor, ticket.id, status="in_progress")
     mail = captured.to("amelie@acme.example.com", "status_changed")[0]
-    assert "Bonjour Amélie," in text_of(mail) and "to Résolu." in text_of(mail)
+    assert "Bonjour Amélie," in text_of(mail) and "to En cours." in text_of(mail)
     assert "Hello Carol," not in text_of(mail)
 
 

@@ -3,6 +3,7 @@
 from .accounts import Organization, OrganizationDomain, OrganizationStaff, Role, User
 from .audit import AuditEvent
 from .base import Base
+from .feedback import Feedback
 from .messages import Attachment, Message, MessageSource
 from .notifications import InboundMail, InboundStatus, OutboxMessage, OutboxStatus
 from .sla import Calendar, SlaEvent, SlaPolicy, SlaState
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "Calendar",
     "Counter",
+    "Feedback",
     "FieldType",
     "InboundMail",
     "InboundStatus",

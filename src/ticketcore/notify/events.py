@@ -11,6 +11,7 @@ class Event(enum.StrEnum):
     AGENT_REPLIED = "agent_replied"
     STATUS_CHANGED = "status_changed"
     TICKET_CLOSED = "ticket_closed"
+    FEEDBACK_REQUEST = "feedback_request"  # the ticket was resolved: how did we do?
     # To staff: the assignee, else the ticket's team.
     NEW_TICKET = "new_ticket"
     CUSTOMER_REPLIED = "customer_replied"
@@ -24,5 +25,11 @@ class Event(enum.StrEnum):
 
 
 CUSTOMER_EVENTS = frozenset(
-    {Event.TICKET_CREATED, Event.AGENT_REPLIED, Event.STATUS_CHANGED, Event.TICKET_CLOSED}
+    {
+        Event.TICKET_CREATED,
+        Event.AGENT_REPLIED,
+        Event.STATUS_CHANGED,
+        Event.TICKET_CLOSED,
+        Event.FEEDBACK_REQUEST,
+    }
 )

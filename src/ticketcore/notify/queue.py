@@ -196,8 +196,17 @@ def _choose_recipients(
     if event.to_customer:
         requester = ticket.requester
         receipt = event is Event.TICKET_CREATED  # the requester's own receipt of what they sent
-        if requester.is_active and (receipt or not _is_actor(actor, requester)):
+        # On resolving, the requester gets the feedback request (only they can rate) and the
+        # people copied get the plain status notice.
+        resolved_notice = event is Event.STATUS_CHANGED and ticket.status is Status.RESOLVED
+        if (
+            requester.is_active
+            and not resolved_notice
+            and (receipt or not _is_actor(actor, requester))
+        ):
             chosen.append(_Recipient(requester.email, requester, is_requester=True))
+        if event is Event.FEEDBACK_REQUEST:
+            return chosen
         keys = [cc.email_key for cc in ticket.cc]
         users = _users_by_key(session, keys)
         for cc in ticket.cc:

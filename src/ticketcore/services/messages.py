@@ -14,7 +14,7 @@ from ..notify.events import Event
 from ..notify.queue import queue_event
 from ..permissions import Action, Actor, message_visibility
 from ..schemas import BODY_MAX, MessageOut, ReplyCreate, UploadedFile, parse
-from ..workflow import ReplyOnClosed, check_transition, status_after_customer_reply
+from ..workflow import ReplyOnClosed, Status, check_transition, status_after_customer_reply
 from .attachments import add_message, check_files
 from .base import Service
 from .changes import audit, set_status
@@ -108,6 +108,14 @@ class MessageService(Service):
             )
             if ticket.status != old_status:
                 tickets._emit_status(uow, actor, ticket, old_status)
+                if ticket.status is Status.RESOLVED and actor.is_staff:
+                    queue_event(
+                        uow,
+                        Event.FEEDBACK_REQUEST,
+                        ticket,
+                        actor=actor,
+                        old_status=old_status.value,
+                    )
             return out
 
     def add_note(

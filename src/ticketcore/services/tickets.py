@@ -17,6 +17,7 @@ from ..customfields import clean_custom_fields
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..models import (
     AuditEvent,
+    Feedback,
     Message,
     Organization,
     ReplySide,
@@ -32,6 +33,8 @@ from ..permissions import Access, Action, Actor, ActorKind, may, ticket_visibili
 from ..schemas import (
     AuditOut,
     CreatedTicket,
+    FeedbackCreate,
+    FeedbackOut,
     GuestTicketCreate,
     Page,
     StatusCounts,
@@ -582,6 +585,49 @@ class TicketService(Service):
             uow.session.flush()
             return ticket_out(actor, ticket)
 
+    def rate(
+        self,
+        actor: Actor,
+        ticket_id: int,
+        data: FeedbackCreate | Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> FeedbackOut:
+        """The requester rates their resolved (or closed) ticket, once."""
+        values = parse(FeedbackCreate, data, fields)
+        with self.transaction() as uow:
+            session = uow.session
+            ticket = self.load(session, actor, ticket_id, for_update=True)
+            self.require(actor, ticket, Action.FINISH)
+            if ticket.status not in FINISHED:
+                raise InvalidInput("a request can be rated once it is resolved", field="rating")
+            if session.scalar(select(Feedback.id).where(Feedback.ticket_id == ticket.id)):
+                raise Conflict("this request has been rated already")
+            feedback = Feedback(
+                ticket_id=ticket.id,
+                author_id=actor.user_id,
+                rating=values.rating,
+                comment=values.comment,
+                created_at=self.helpdesk.clock.now(),
+            )
+            session.add(feedback)
+            audit(uow, actor, ticket, "rated", "rating", None, values.rating)
+            session.flush()
+            out = FeedbackOut.model_validate(feedback)
+            uow.emit(
+                "after_feedback_received",
+                ticket=ticket_out(Actor.system(), ticket),
+                feedback=out,
+                actor=actor,
+            )
+            return out
+
+    def feedback(self, actor: Actor, ticket_id: int) -> FeedbackOut | None:
+        """The ticket's rating, if it has one (for whoever may see the ticket)."""
+        with self.reading() as uow:
+            ticket = self.load(uow.session, actor, ticket_id)
+            row = uow.session.scalar(select(Feedback).where(Feedback.ticket_id == ticket.id))
+            return FeedbackOut.model_validate(row) if row else None
+
     def auto_close(self, batch_size: int = 200) -> int:
         """Close tickets resolved more than `auto_close_days` ago; returns how many closed.
 
@@ -635,6 +681,8 @@ class TicketService(Service):
         if notify:
             event = Event.TICKET_CLOSED if ticket.status is Status.CLOSED else Event.STATUS_CHANGED
             queue_event(uow, event, ticket, actor=actor, old_status=old.value)
+            if ticket.status is Status.RESOLVED:  # the requester's version asks for a rating
+                queue_event(uow, Event.FEEDBACK_REQUEST, ticket, actor=actor, old_status=old.value)
 
 
 def _parse_priority(value: str | int | Priority) -> Priority:
