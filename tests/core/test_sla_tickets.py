@@ -238,9 +238,12 @@ def test_bad_policies_and_calendars_are_refused_and_write_nothing(helpdesk, cast
     assert "first_response_minutes" in info.value.errors
     with pytest.raises(InvalidInput) as info:
         helpdesk.sla.create_policy(system, name="Bad", team="nowhere", calendar="missing")
-    assert "calendar" in info.value.errors or "team" in info.value.errors
+    assert {"calendar", "team"} <= set(info.value.errors)  # every problem at once
     with pytest.raises(InvalidInput, match="no conditions"):
         helpdesk.sla.create_policy(system, name="Bad", team="support", is_default=True)
+    with pytest.raises(InvalidInput) as info:
+        helpdesk.sla.policy_for(priority="critical")
+    assert "must be one of" in info.value.errors["priority"][0]
     with helpdesk.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(SlaPolicy)) == 0
         assert connection.scalar(select(func.count()).select_from(Calendar)) == 0

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
-from ..models import Organization, Role, Team, TicketTemplate, User
+from ..errors import InvalidInput, NotFound
+from ..models import Calendar, Organization, Role, Team, TicketTemplate, User
+from ..permissions import Actor, ActorKind
 from ..schemas import email_key
 from ..settings import Settings
+from ..workflow import Priority
 from .unit_of_work import UnitOfWork, unit_of_work
 
 if TYPE_CHECKING:
@@ -75,13 +77,55 @@ def find_template(session: Session, ref: int | str, field: str = "template") -> 
     return template
 
 
-_Sluggable = TypeVar("_Sluggable", Team, Organization, TicketTemplate)
+_Sluggable = TypeVar("_Sluggable", Team, Organization, TicketTemplate, Calendar)
 
 
 def _by_id_or_slug(session: Session, model: type[_Sluggable], ref: int | str) -> _Sluggable | None:
     if isinstance(ref, int) or ref.isdigit():
         return session.get(model, int(ref))
     return session.scalar(select(model).where(model.slug == ref.strip().lower()))
+
+
+def find_calendar(session: Session, ref: int | str, field: str = "calendar") -> Calendar:
+    calendar = _by_id_or_slug(session, Calendar, ref)
+    if calendar is None:
+        raise InvalidInput(f"unknown calendar {ref!r}", field=field)
+    return calendar
+
+
+def parse_priority(value: str | int | Priority) -> Priority:
+    """A priority by name or rank, else `InvalidInput` on `priority` listing the choices."""
+    try:
+        return Priority.parse(value)
+    except (KeyError, ValueError):
+        raise InvalidInput(
+            "must be one of: " + ", ".join(p.name.lower() for p in Priority), field="priority"
+        ) from None
+
+
+def require_admin(actor: Actor) -> None:
+    """Configuration is for admins (and the system); to anyone else it does not exist."""
+    if actor.kind not in (ActorKind.SYSTEM, ActorKind.ADMIN):
+        raise NotFound("not found")
+
+
+class FieldErrors:
+    """Collects field errors from several checks so a form shows all of them at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def check(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InvalidInput as exc:
+            for key, messages in exc.errors.items():
+                self.errors.setdefault(key, []).extend(messages)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
 
 
 def unique_slug(session: Session, model: Any, base: str) -> str:

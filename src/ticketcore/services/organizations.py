@@ -9,15 +9,10 @@ from sqlalchemy import select
 
 from ..errors import InvalidInput, NotFound
 from ..models import Organization, OrganizationDomain, OrganizationStaff
-from ..permissions import Actor, ActorKind
+from ..permissions import Actor
 from ..schemas import OrganizationCreate, OrganizationOut, parse
-from .base import Service, find_organization, find_staff, unique_slug
+from .base import Service, find_organization, find_staff, require_admin, unique_slug
 from .convert import organization_out
-
-
-def _require_admin(actor: Actor) -> None:
-    if actor.kind not in (ActorKind.SYSTEM, ActorKind.ADMIN):
-        raise NotFound("not found")
 
 
 class OrganizationService(Service):
@@ -27,7 +22,7 @@ class OrganizationService(Service):
         data: OrganizationCreate | Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> OrganizationOut:
-        _require_admin(actor)
+        require_admin(actor)
         values = parse(OrganizationCreate, data, fields)
         with self.transaction() as uow:
             session = uow.session

@@ -34,9 +34,17 @@ from ..sla import text
 from ..sla.calendar import TWENTY_FOUR_SEVEN, BusinessCalendar
 from ..sla.policy import TargetStatus, choose_policy, target_state, worst
 from ..workflow import FINISHED, Priority, Status
-from .base import Service, find_organization, find_team, unique_slug
+from .base import (
+    FieldErrors,
+    Service,
+    find_calendar,
+    find_organization,
+    find_team,
+    parse_priority,
+    require_admin,
+    unique_slug,
+)
 from .convert import ticket_out
-from .organizations import _require_admin
 from .unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -212,7 +220,7 @@ class SlaService(Service):
     def create_calendar(
         self, actor: Actor, data: CalendarCreate | Mapping[str, Any] | None = None, **fields: Any
     ) -> CalendarOut:
-        _require_admin(actor)
+        require_admin(actor)
         values = parse(CalendarCreate, data, fields)
         try:
             calendar = BusinessCalendar.from_dict(values.definition)
@@ -235,36 +243,40 @@ class SlaService(Service):
     def calendar(self, ref: int | str | None) -> BusinessCalendar:
         """The business calendar by id or slug (None: around the clock, UTC)."""
         with self.reading() as uow:
-            row = _find(uow.session, Calendar, ref, "calendar") if ref is not None else None
+            row = find_calendar(uow.session, ref) if ref is not None else None
             return calendar_for(self.helpdesk, row)
 
     def create_policy(
         self, actor: Actor, data: SlaPolicyCreate | Mapping[str, Any] | None = None, **fields: Any
     ) -> SlaPolicyOut:
-        _require_admin(actor)
+        require_admin(actor)
         values = parse(SlaPolicyCreate, data, fields)
         with self.transaction() as uow:
             session = uow.session
-            errors: dict[str, list[str]] = {}
-            calendar = team = organization = None
-            priority = None
-            try:
-                if values.calendar is not None:
-                    calendar = _find(session, Calendar, values.calendar, "calendar")
-                if values.team is not None:
-                    team = find_team(session, values.team)
-                if values.organization is not None:
-                    organization = find_organization(session, values.organization)
-                if values.priority is not None:
-                    priority = Priority.parse(values.priority)
-            except InvalidInput as exc:
-                errors.update(exc.errors)
-            except (KeyError, ValueError):
-                errors["priority"] = ["must be one of: low, normal, high, urgent"]
-            if values.is_default and (team or organization or priority):
-                errors[""] = ["the default policy applies to every ticket: give it no conditions"]
-            if errors:
-                raise InvalidInput(errors)
+            errors = FieldErrors()
+            calendar = (
+                errors.check(find_calendar, session, values.calendar)
+                if values.calendar is not None
+                else None
+            )
+            team = (
+                errors.check(find_team, session, values.team) if values.team is not None else None
+            )
+            organization = (
+                errors.check(find_organization, session, values.organization)
+                if values.organization is not None
+                else None
+            )
+            priority = (
+                errors.check(parse_priority, values.priority)
+                if values.priority is not None
+                else None
+            )
+            if values.is_default and (values.team or values.organization or values.priority):
+                errors.errors[""] = [
+                    "the default policy applies to every ticket: give it no conditions"
+                ]
+            errors.raise_if_any()
             if values.is_default:
                 for other in session.scalars(select(SlaPolicy).where(SlaPolicy.is_default)):
                     other.is_default = False
@@ -312,7 +324,7 @@ class SlaService(Service):
         with self.reading() as uow:
             session = uow.session
             probe = _Probe(
-                priority=Priority.parse(priority),
+                priority=parse_priority(priority),
                 team_id=find_team(session, team).id if team is not None else _default_team(session),
                 organization_id=(
                     find_organization(session, organization).id
@@ -409,13 +421,3 @@ class _Probe:
 
 def _default_team(session: Session) -> int | None:
     return session.scalar(select(Team.id).where(Team.is_default.is_(True)))
-
-
-def _find(session: Session, model: type[Calendar], ref: int | str, field: str) -> Calendar:
-    if isinstance(ref, int) or ref.isdigit():
-        row = session.get(model, int(ref))
-    else:
-        row = session.scalar(select(model).where(model.slug == ref.strip().lower()))
-    if row is None:
-        raise InvalidInput(f"unknown {field} {ref!r}", field=field)
-    return row

@@ -11,16 +11,15 @@ from ..errors import InvalidInput, NotFound
 from ..models import Team, TeamMember
 from ..permissions import Actor
 from ..schemas import TeamCreate, TeamOut, parse
-from .base import Service, find_staff, find_team, unique_slug
+from .base import Service, find_staff, find_team, require_admin, unique_slug
 from .convert import team_out
-from .organizations import _require_admin
 
 
 class TeamService(Service):
     def create(
         self, actor: Actor, data: TeamCreate | Mapping[str, Any] | None = None, **fields: Any
     ) -> TeamOut:
-        _require_admin(actor)
+        require_admin(actor)
         values = parse(TeamCreate, data, fields)
         with self.transaction() as uow:
             session = uow.session
@@ -41,7 +40,7 @@ class TeamService(Service):
             return team_out(team)
 
     def add_member(self, actor: Actor, team: int | str, user: int | str) -> TeamOut:
-        _require_admin(actor)
+        require_admin(actor)
         with self.transaction() as uow:
             row = find_team(uow.session, team)
             agent = find_staff(uow.session, user, "user")

@@ -11,16 +11,15 @@ from ..errors import InvalidInput, NotFound
 from ..models import FieldType, TemplateField, TicketTemplate
 from ..permissions import Actor
 from ..schemas import TemplateCreate, TemplateOut, parse
-from .base import Service, find_template, unique_slug
+from .base import Service, find_template, require_admin, unique_slug
 from .convert import template_out
-from .organizations import _require_admin
 
 
 class TemplateService(Service):
     def create(
         self, actor: Actor, data: TemplateCreate | Mapping[str, Any] | None = None, **fields: Any
     ) -> TemplateOut:
-        _require_admin(actor)
+        require_admin(actor)
         values = parse(TemplateCreate, data, fields)
         errors: dict[str, list[str]] = {}
         seen: set[str] = set()

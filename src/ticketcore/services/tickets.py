@@ -53,36 +53,19 @@ from . import listing
 from .assignment import choose_assignee
 from .attachments import add_message, check_files
 from .base import (
+    FieldErrors,
     Service,
     find_organization,
     find_staff,
     find_team,
     find_template,
     find_user,
+    parse_priority,
 )
 from .changes import audit, next_ticket_number, set_status
 from .convert import ticket_out
 from .sla import apply_policy
 from .unit_of_work import UnitOfWork
-
-
-class _Errors:
-    """Collects field errors from several checks so a form shows all of them at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def check(self, func: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except InvalidInput as exc:
-            for key, messages in exc.errors.items():
-                self.errors.setdefault(key, []).extend(messages)
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise InvalidInput(self.errors)
 
 
 def _hash_token(token: str) -> str:
@@ -222,7 +205,7 @@ class TicketService(Service):
     ) -> Ticket:
         session = uow.session
         settings = self.settings
-        errors = _Errors()
+        errors = FieldErrors()
         if not actor.is_staff:
             if values.team is not None and not settings.customer_can_choose_team:
                 errors.errors["team"] = ["the team is chosen for you"]
@@ -241,7 +224,7 @@ class TicketService(Service):
             if values.team is not None
             else session.scalar(select(Team).where(Team.is_default.is_(True)))
         )
-        priority = errors.check(_parse_priority, values.priority or Priority.NORMAL)
+        priority = errors.check(parse_priority, values.priority or Priority.NORMAL)
         chosen: User | None = None
         if actor.is_staff and values.assignee is not None:
             chosen = errors.check(find_staff, session, values.assignee, "assignee")
@@ -407,12 +390,12 @@ class TicketService(Service):
             session = uow.session
             ticket = self.load(session, actor, ticket_id, for_update=True)
             self.require(actor, ticket, Action.UPDATE)
-            errors = _Errors()
+            errors = FieldErrors()
             new_status = values.status if "status" in given else None
             if new_status is not None:
                 errors.check(check_transition, ticket.status, new_status)
             priority = (
-                errors.check(_parse_priority, values.priority)
+                errors.check(parse_priority, values.priority)
                 if "priority" in given and values.priority is not None
                 else None
             )
@@ -683,15 +666,6 @@ class TicketService(Service):
             queue_event(uow, event, ticket, actor=actor, old_status=old.value)
             if ticket.status is Status.RESOLVED:  # the requester's version asks for a rating
                 queue_event(uow, Event.FEEDBACK_REQUEST, ticket, actor=actor, old_status=old.value)
-
-
-def _parse_priority(value: str | int | Priority) -> Priority:
-    try:
-        return Priority.parse(value)
-    except (KeyError, ValueError):
-        raise InvalidInput(
-            "must be one of: " + ", ".join(p.name.lower() for p in Priority), field="priority"
-        ) from None
 
 
 def _name(row: Any) -> str | None:
