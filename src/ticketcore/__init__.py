@@ -5,11 +5,14 @@ Everything public is re-exported here; other modules are internal and may change
 
 from .clock import Clock, FakeClock, SystemClock
 from .errors import (
+    ConfigurationError,
     Conflict,
     InvalidInput,
     InvalidTransition,
+    LoginFailed,
     NotFound,
     PermissionDenied,
+    RateLimited,
     TicketcoreError,
 )
 from .helpdesk import Helpdesk
@@ -26,14 +29,17 @@ __all__ = [
     "Actor",
     "ActorKind",
     "Clock",
+    "ConfigurationError",
     "Conflict",
     "FakeClock",
     "Helpdesk",
     "InvalidInput",
     "InvalidTransition",
+    "LoginFailed",
     "NotFound",
     "PermissionDenied",
     "Priority",
+    "RateLimited",
     "Settings",
     "Status",
     "StatusGroup",

@@ -130,7 +130,7 @@ class TicketcoreCommand(click.Command):
 
 class TicketcoreGroup(click.Group):
     command_class = TicketcoreCommand
-    group_class = type  # subgroups are TicketcoreGroups too
+    group_class: type[click.Group | type] | None = type  # subgroups are TicketcoreGroups too
 
 
 @contextlib.contextmanager
@@ -186,6 +186,8 @@ def _database_problem(ctx: click.Context, exc: sa_exc.DBAPIError) -> str:
 class _MainGroup(TicketcoreGroup):
     """`ticketcore` itself: the mail groups live beside the mail code and import this module,
     so they are loaded on first use rather than imported here (no import cycle)."""
+
+    group_class = TicketcoreGroup  # subgroups must not list the lazy groups as their own
 
     lazy: ClassVar[dict[str, tuple[str, str]]] = {
         "mail": ("ticketcore.notify.cli_mail", "mail"),
@@ -542,6 +544,22 @@ def sla_policies(state: CliState) -> None:
 
 def _minutes(value: int | None) -> str:
     return "" if value is None else f"{value} min"
+
+
+# ------------------------------------------------------------------ keys
+
+
+@main.group()
+def keys() -> None:
+    """Generate secret keys for settings."""
+
+
+@keys.command("secure-data")
+def secure_data_key() -> None:
+    """Print a new key for TICKETCORE_SECURE_DATA_KEY (keep it secret and never lose it)."""
+    from cryptography.fernet import Fernet
+
+    _out(Fernet.generate_key().decode("ascii"))
 
 
 # ------------------------------------------------------------------ demo data

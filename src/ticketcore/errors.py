@@ -51,3 +51,31 @@ class InvalidTransition(InvalidInput):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, field="status")
+
+
+class ConfigurationError(TicketcoreError):
+    """A setting is missing or malformed, so the site cannot do this until its owner fixes it."""
+
+
+class LoginFailed(InvalidInput):
+    """The email or the password is wrong, or the account may not log in.
+
+    One message for every case, so a login form never tells whether an address has an account.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("email or password is wrong", field="password")
+
+
+class RateLimited(TicketcoreError):
+    """Too many failed attempts (logins, codes) in a short time: the caller must wait.
+
+    `retry_after` is the number of seconds until the next attempt is accepted; the web layer
+    answers 429 with a `Retry-After` header.
+    """
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, int(retry_after))
+        minutes = -(-self.retry_after // 60)
+        unit = "minute" if minutes == 1 else "minutes"
+        super().__init__(f"too many failed attempts; try again in {minutes} {unit}")

@@ -19,8 +19,10 @@ from .notify.outbox import OutboxService
 from .plugins import make_plugin_manager
 from .services.accounts import UserService
 from .services.attachments import AttachmentService
+from .services.auth import AccountService
 from .services.messages import MessageService
 from .services.organizations import OrganizationService
+from .services.secure_data import SecureDataService
 from .services.sla import SlaService
 from .services.teams import TeamService
 from .services.templates import TemplateService
@@ -58,12 +60,14 @@ class Helpdesk:
         self.storage: Storage = storage or LocalStorage(settings.attachments_dir)
         self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
         self.users = UserService(self)
+        self.accounts = AccountService(self)
         self.organizations = OrganizationService(self)
         self.teams = TeamService(self)
         self.templates = TemplateService(self)
         self.tickets = TicketService(self)
         self.messages = MessageService(self)
         self.attachments = AttachmentService(self)
+        self.secure_data = SecureDataService(self)
         self.sla = SlaService(self)
         self.outbox = OutboxService(self)
         self.mail = InboundMailService(self)

@@ -154,6 +154,71 @@ class Settings(BaseModel):
         description="File name extensions refused as attachments (executables, scripts, HTML).",
     )
 
+    url_prefix: str = Field(
+        "/support",
+        pattern=r"^(/[A-Za-z0-9._~-]+)+$",
+        description="Path under which the adapters mount the customer portal (the agent "
+        "portal sits below it).",
+    )
+    secret_key: str = Field(
+        "",
+        description="Secret that signs password-reset and email-verification links (the Flask "
+        "adapter falls back to `app.secret_key`). The portals refuse to start without one; keep it stable across processes.",
+    )
+    allow_registration: bool = Field(
+        True, description="Let visitors create a customer account in the portal."
+    )
+    email_verification: bool = Field(
+        False,
+        description="New accounts must follow an emailed link before they can log in.",
+    )
+    guest_tickets: bool = Field(
+        True,
+        description="Let visitors without an account open a ticket with their email address; "
+        "the emailed secret link opens that ticket only.",
+    )
+    password_min_length: int = Field(
+        10, ge=8, le=128, description="Shortest password accepted for an account."
+    )
+    password_rules: tuple[Literal["digit", "letter", "mixed_case", "symbol"], ...] = Field(
+        ("letter", "digit"),
+        description="Kinds of character every new password must contain (`digit`, `letter`, "
+        "`mixed_case`, `symbol`); passwords equal to the email or its name part are refused.",
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins for one account before it is paused."
+    )
+    login_max_failures_per_address: int = Field(
+        20, ge=1, description="Failed logins from one network address before it is paused."
+    )
+    login_lockout_minutes: int = Field(
+        15,
+        ge=1,
+        description="Window in which failures are counted, and how long a pause lasts.",
+    )
+    session_idle_minutes: int = Field(
+        120, ge=1, description="A portal session ends after this many minutes without a request."
+    )
+    password_reset_minutes: int = Field(
+        60, ge=5, description="How long a password-reset link stays valid (it works once)."
+    )
+    verification_link_hours: int = Field(
+        72, ge=1, description="How long an email-verification link stays valid."
+    )
+    require_two_factor_for_agents: bool = Field(
+        False,
+        description="Agents and admins must set up two-factor authentication (TOTP) before "
+        "they can use the portal.",
+    )
+    secure_data_key: str = Field(
+        "",
+        description="Fernet key (`ticketcore keys secure-data` prints a new one) that encrypts "
+        "secure data at rest; empty switches secure data off.",
+    )
+    secure_data_purge_on_close: bool = Field(
+        True, description="Purge a ticket's secure data automatically when it is closed."
+    )
+
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], prefix: str = "") -> Settings:
         """Build settings from `NAME`/`PREFIXNAME` keys (any case); unknown prefixed keys fail.

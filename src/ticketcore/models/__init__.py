@@ -6,6 +6,7 @@ from .base import Base
 from .feedback import Feedback
 from .messages import Attachment, Message, MessageSource
 from .notifications import InboundMail, InboundStatus, OutboxMessage, OutboxStatus
+from .security import LoginFailure, SecureData
 from .sla import Calendar, SlaEvent, SlaPolicy, SlaState
 from .teams import Team, TeamMember
 from .templates import FieldType, TemplateField, TicketTemplate
@@ -21,6 +22,7 @@ __all__ = [
     "FieldType",
     "InboundMail",
     "InboundStatus",
+    "LoginFailure",
     "Message",
     "MessageSource",
     "Organization",
@@ -30,6 +32,7 @@ __all__ = [
     "OutboxStatus",
     "ReplySide",
     "Role",
+    "SecureData",
     "SlaEvent",
     "SlaPolicy",
     "SlaState",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StrEnumType, UTCDateTime
@@ -92,5 +93,13 @@ class User(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(16), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # None until the owner follows the verification link (when verification is switched on).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Changing it voids reset links and other sessions signed before it.
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Base32 TOTP secret; set only once the owner confirmed a code from their app.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Which emails the owner wants, e.g. {"replies": True, "status": False}; missing keys: yes.
+    notification_preferences: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     organization: Mapped[Organization | None] = relationship()

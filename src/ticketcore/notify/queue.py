@@ -15,7 +15,10 @@ Who hears of what:
   to the actor; "assigned to you" goes to the assignee alone, and not at all when the same
   transaction already sent them "new ticket";
 * internal notes never leave the building: an event about one is dropped here, whatever the
-  caller did.
+  caller did;
+* a user who switched a kind of email off in their profile (`PREFERENCE_OF_EVENT`: replies,
+  status changes, new tickets, customer replies) is skipped for it; receipts of new tickets,
+  feedback requests, assignments and SLA warnings always go.
 
 Plugins edit the addresses with `prepare_notification_recipients`.
 
@@ -61,7 +64,14 @@ if TYPE_CHECKING:
     from ..permissions import Actor
     from ..services.unit_of_work import UnitOfWork
 
-__all__ = ["EXCERPT_CHARS", "queue_event", "reply_to_address", "thread_id"]
+__all__ = [
+    "EXCERPT_CHARS",
+    "PREFERENCE_OF_EVENT",
+    "deliver_after_commit",
+    "queue_event",
+    "reply_to_address",
+    "thread_id",
+]
 
 log = logging.getLogger("ticketcore.notify")
 
@@ -75,6 +85,16 @@ _PREVIOUS_IDS = 3  # earlier emails to the same person named in References
 _QUEUED = "ticketcore.notify.queued"  # uow.state: the rows this transaction wrote
 _NEW_TICKET_TO = "ticketcore.notify.new_ticket_to"  # (ticket id, address key) told "new ticket"
 _MESSAGE_ID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
+
+# The notification preference (`User.notification_preferences`) that can switch an event off.
+# Receipts of new tickets, feedback requests, assignments and SLA warnings are not optional.
+PREFERENCE_OF_EVENT: dict[Event, str] = {
+    Event.AGENT_REPLIED: "replies",
+    Event.STATUS_CHANGED: "status",
+    Event.TICKET_CLOSED: "status",
+    Event.NEW_TICKET: "new_tickets",
+    Event.CUSTOMER_REPLIED: "customer_replies",
+}
 
 
 @dataclass
@@ -119,8 +139,6 @@ def queue_event(
     domain = _domain(helpdesk.settings.reply_address)
     actor_name = _actor_name(session, actor)
     root, previous = _previous_ids(session, ticket, domain, customer_side=event.to_customer)
-    rows: list[OutboxMessage] = uow.state.setdefault(_QUEUED, [])
-    first_row = not rows
     for recipient in recipients:
         locale, zone = _reader(recipient.user)
         context = _context(
@@ -167,10 +185,18 @@ def queue_event(
             created_at=now,
         )
         session.add(row)
-        rows.append(row)
+        deliver_after_commit(uow, row)
     session.flush()  # ids for the dispatcher; a bad row fails the change now, not later
-    if first_row and helpdesk.settings.deliver_after_commit:
+
+
+def deliver_after_commit(uow: UnitOfWork, row: OutboxMessage) -> None:
+    """Send `row` right after `uow` commits, with every other row the transaction queued (one
+    delivery run per transaction), when `deliver_after_commit` is on; else a worker sends it."""
+    helpdesk = uow.helpdesk
+    rows: list[OutboxMessage] = uow.state.setdefault(_QUEUED, [])
+    if not rows and helpdesk.settings.deliver_after_commit:
         uow.after_commit(lambda: deliver_queued(helpdesk, rows))
+    rows.append(row)
 
 
 def deliver_queued(helpdesk: Helpdesk, rows: Sequence[OutboxMessage]) -> None:
@@ -203,6 +229,7 @@ def _choose_recipients(
             requester.is_active
             and not resolved_notice
             and (receipt or not _is_actor(actor, requester))
+            and _wants(requester, event)
         ):
             chosen.append(_Recipient(requester.email, requester, is_requester=True))
         if event is Event.FEEDBACK_REQUEST:
@@ -211,7 +238,9 @@ def _choose_recipients(
         users = _users_by_key(session, keys)
         for cc in ticket.cc:
             user = users.get(cc.email_key)
-            if user is not None and (not user.is_active or _is_actor(actor, user)):
+            if user is not None and (
+                not user.is_active or _is_actor(actor, user) or not _wants(user, event)
+            ):
                 continue
             if actor is not None and actor.email_key == cc.email_key:
                 continue
@@ -241,7 +270,16 @@ def _choose_recipients(
         )
     else:
         staff = []
-    return [_Recipient(u.email, u) for u in staff if not _is_actor(actor, u)]
+    return [_Recipient(u.email, u) for u in staff if not _is_actor(actor, u) and _wants(u, event)]
+
+
+def _wants(user: User, event: Event) -> bool:
+    """False when the user switched this kind of email off in their profile (keys missing from
+    their preferences mean yes)."""
+    key = PREFERENCE_OF_EVENT.get(event)
+    if key is None or not user.notification_preferences:
+        return True
+    return user.notification_preferences.get(key, True) is not False
 
 
 def _is_actor(actor: Actor | None, user: User) -> bool:

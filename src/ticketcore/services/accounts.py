@@ -36,7 +36,12 @@ class UserService(Service):
             return user_out(user)
 
     def _create(
-        self, session: Session, values: UserCreate, password_hash: str | None = None
+        self,
+        session: Session,
+        values: UserCreate,
+        password_hash: str | None = None,
+        *,
+        verified: bool = True,
     ) -> User:
         key = email_key(values.email)
         if session.scalar(select(User.id).where(User.email_key == key)) is not None:
@@ -68,6 +73,9 @@ class UserService(Service):
             timezone=values.timezone,
             locale=values.locale,
             created_at=self.helpdesk.clock.now(),
+            # Whoever creates an account (admin, command, email) vouches for its address; only
+            # self-registration waits for the link.
+            email_verified_at=self.helpdesk.clock.now() if verified else None,
         )
         session.add(user)
         session.flush()
@@ -90,6 +98,46 @@ class UserService(Service):
             values = UserCreate.model_validate({"email": normalized, "display_name": display_name})
             user = self._create(session, values)
         return user
+
+    def sync_external_user(
+        self, *, external_id: str, email: str, display_name: str = "", role: str | None = None
+    ) -> UserOut:
+        """The account of a host site's user: found by `external_id`, else claimed by email
+        (linking the id), else created. The host is the authority on who its users are, so
+        their email, name and (when given) role follow the host's."""
+        if role is not None and role not in ("customer", "agent", "admin"):
+            raise InvalidInput("must be customer, agent or admin", field="role")
+        try:
+            normalized = normalize_email(email)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="email") from None
+        with self.transaction() as uow:
+            session = uow.session
+            user = session.scalar(select(User).where(User.external_id == external_id))
+            if user is None:
+                user = session.scalar(select(User).where(User.email_key == email_key(normalized)))
+                if user is not None and user.external_id not in (None, external_id):
+                    raise Conflict("this email belongs to another linked account")
+            if user is None:
+                values = UserCreate.model_validate(
+                    {
+                        "email": normalized,
+                        "display_name": display_name,
+                        "role": role or "customer",
+                        "external_id": external_id,
+                    }
+                )
+                return user_out(self._create(session, values))
+            user.external_id = external_id
+            if user.email_key != email_key(normalized) and not session.scalar(
+                select(User.id).where(User.email_key == email_key(normalized))
+            ):
+                user.email, user.email_key = normalized, email_key(normalized)
+            if display_name:
+                user.display_name = display_name
+            if role is not None:
+                user.role = Role(role)
+            return user_out(user)
 
     def get(self, user_id: int) -> UserOut:
         with self.reading() as uow:

@@ -67,3 +67,7 @@ def set_status(uow: UnitOfWork, actor: Actor, ticket: Ticket, new: Status) -> No
         ticket.closed_at = None
     audit(uow, actor, ticket, "changed", "status", old.value, new.value)
     on_status_change(uow, ticket, old, new, actor)
+    if new is Status.CLOSED and old is not Status.CLOSED:
+        from .secure_data import purge_on_close  # it imports this module
+
+        purge_on_close(uow, actor, ticket)
