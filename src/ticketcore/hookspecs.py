@@ -13,13 +13,17 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
+
+    from jinja2 import Environment
 
     from .helpdesk import Helpdesk
     from .models import Ticket
     from .notify.transports import MailTransport
     from .permissions import Access, Action, Actor
     from .schemas import FeedbackOut, MessageOut, TicketOut
+    from .web.social import LoginProvider
 
 PROJECT = "ticketcore"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -179,6 +183,57 @@ def after_status_changed(
     helpdesk: Helpdesk, ticket: TicketOut, old_status: str, new_status: str, actor: Actor
 ) -> None:
     """A ticket's status changed and was committed (by a person, a reply, or a job).
+
+    .. versionadded:: 0.1
+    """
+
+
+# ---------------------------------------------------------------------------- portals
+
+
+@hookspec
+def register_template_dirs(helpdesk: Helpdesk) -> list[str] | None:
+    """Directories searched for portal templates before the packaged ones (after the host's
+    own `template_dirs`), so a plugin can override or add pages.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def prepare_jinja_environment(helpdesk: Helpdesk, environment: Environment) -> None:
+    """Change the portal's Jinja2 environment in place once, when the portal is built: add
+    filters, globals or tests.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def captcha_html(helpdesk: Helpdesk, form: str) -> str | None:
+    """Markup of a CAPTCHA widget (trusted HTML) for `form`: "register", "login" or "guest".
+
+    Return None to show none. Pair it with `verify_captcha`.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def verify_captcha(
+    helpdesk: Helpdesk, form: str, values: Mapping[str, str], remote_addr: str
+) -> str | None:
+    """Check the CAPTCHA answer in the submitted `values` of `form`; return an error message to
+    refuse the submission (the form re-renders with it, the input kept), or None to accept.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_login_providers(helpdesk: Helpdesk) -> list[LoginProvider] | None:
+    """Social login providers (see `ticketcore.web.social.LoginProvider`) offered on the login
+    and register pages as "Continue with <label>".
 
     .. versionadded:: 0.1
     """

@@ -1,0 +1,19 @@
+"""The portals, framework-neutral: an adapter hands a `Request` to `Portal.handle` and sends
+back the `Response`."""
+
+from __future__ import annotations
+
+from .http import HostUser, Params, Request, Response, UploadedFile
+from .portal import Portal
+from .social import ExternalIdentity, LoginProvider
+
+__all__ = [
+    "ExternalIdentity",
+    "HostUser",
+    "LoginProvider",
+    "Params",
+    "Portal",
+    "Request",
+    "Response",
+    "UploadedFile",
+]

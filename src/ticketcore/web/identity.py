@@ -1,0 +1,96 @@
+"""Who is asking: the session's ticketcore account, or the host site's logged-in user.
+
+Sessions end after `session_idle_minutes` without a request and when the password changes
+(`helpdesk.accounts.session_valid`). Logging in starts a new session, so a session id planted
+before login is worth nothing after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotFound
+from ..permissions import Actor
+from ..schemas import UserOut
+from .http import HostUser
+
+if TYPE_CHECKING:
+    from ..helpdesk import Helpdesk
+
+USER_KEY = "tc_uid"
+AUTH_AT_KEY = "tc_auth_at"
+SEEN_KEY = "tc_seen"
+HOST_KEY = "tc_host"
+GUEST_KEY = "tc_guest"
+
+
+def log_in(helpdesk: Helpdesk, session: MutableMapping[str, Any], user_id: int) -> None:
+    guests = session.get(GUEST_KEY)
+    session.clear()
+    now = helpdesk.clock.now().timestamp()
+    session[USER_KEY] = user_id
+    session[AUTH_AT_KEY] = now
+    session[SEEN_KEY] = now
+    if guests:  # secret links opened before logging in keep working
+        session[GUEST_KEY] = guests
+
+
+def log_out(session: MutableMapping[str, Any]) -> None:
+    session.clear()
+
+
+def identify(
+    helpdesk: Helpdesk, session: MutableMapping[str, Any], host_user: HostUser | None
+) -> tuple[UserOut | None, Actor, bool]:
+    """The user, their actor, and whether a session just ran out (to tell them why)."""
+    if host_user is not None:
+        user = _host_account(helpdesk, session, host_user)
+        return user, helpdesk.users.actor_for(user.id), False
+    user_id = session.get(USER_KEY)
+    if not isinstance(user_id, int):
+        return None, Actor.anonymous(), False
+    now = helpdesk.clock.now()
+    seen = float(session.get(SEEN_KEY, 0))
+    auth_at = float(session.get(AUTH_AT_KEY, 0))
+    idle = helpdesk.settings.session_idle_minutes * 60
+    if now.timestamp() - seen > idle or not helpdesk.accounts.session_valid(
+        user_id, datetime.fromtimestamp(auth_at, UTC)
+    ):
+        log_out(session)
+        return None, Actor.anonymous(), True
+    try:
+        user = helpdesk.users.get(user_id)
+        actor = helpdesk.users.actor_for(user_id)
+    except NotFound:
+        log_out(session)
+        return None, Actor.anonymous(), True
+    session[SEEN_KEY] = now.timestamp()
+    return user, actor, False
+
+
+def _host_account(
+    helpdesk: Helpdesk, session: MutableMapping[str, Any], host_user: HostUser
+) -> UserOut:
+    """The ticketcore account of the host's user; looked up once per session, not per page."""
+    remembered = session.get(HOST_KEY)
+    if isinstance(remembered, list) and remembered[0] == host_user.external_id:
+        try:
+            user = helpdesk.users.get(int(remembered[1]))
+        except NotFound:
+            user = None
+        if user is not None and user.is_active and _same_role(user, host_user):
+            return user
+    user = helpdesk.users.sync_external_user(
+        external_id=host_user.external_id,
+        email=host_user.email,
+        display_name=host_user.display_name,
+        role=host_user.role,
+    )
+    session[HOST_KEY] = [host_user.external_id, user.id]
+    return user
+
+
+def _same_role(user: UserOut, host_user: HostUser) -> bool:
+    return host_user.role is None or host_user.role == user.role
