@@ -178,11 +178,7 @@ class AccountService(Service):
         if not settings.allow_registration:
             raise PermissionDenied("registration is switched off on this site")
         errors = FieldErrors()
-        name = display_name.strip()
-        if not name:
-            errors.errors["display_name"] = ["is required"]
-        elif len(name) > NAME_MAX:
-            errors.errors["display_name"] = [f"must be at most {NAME_MAX} characters"]
+        name = errors.check(_valid_name, display_name)
         try:
             address = normalize_email(email)
         except ValueError as exc:
@@ -326,10 +322,8 @@ class AccountService(Service):
         email = ""
         if payload:
             with self.reading() as uow:
-                user = _user_of(uow.session, payload)
-                if user is None or not hmac.compare_digest(
-                    str(payload.get("f", "")), self._fingerprint(user)
-                ):
+                user = self._reset_user(uow.session, payload)
+                if user is None:
                     errors.errors["token"] = [_WRONG_LINK]
                 else:
                     email = user.email
@@ -339,11 +333,9 @@ class AccountService(Service):
         errors.raise_if_any()
         new_hash = hash_password(password)
         with self.transaction() as uow:
-            user = _user_of(uow.session, payload, lock=True)
             # Checked again under the lock: two tabs racing with one link set one password.
-            if user is None or not hmac.compare_digest(
-                str(payload.get("f", "")), self._fingerprint(user)
-            ):
+            user = self._reset_user(uow.session, payload, lock=True)
+            if user is None:
                 raise InvalidInput(_WRONG_LINK, field="token")
             now = self.helpdesk.clock.now()
             user.password_hash = new_hash
@@ -467,11 +459,7 @@ class AccountService(Service):
         with self.transaction() as uow:
             user = _own_user(uow.session, actor)
             errors = FieldErrors()
-            name = display_name.strip() if display_name is not None else None
-            if name is not None and not name:
-                errors.errors["display_name"] = ["is required"]
-            elif name is not None and len(name) > NAME_MAX:
-                errors.errors["display_name"] = [f"must be at most {NAME_MAX} characters"]
+            name = errors.check(_valid_name, display_name) if display_name is not None else None
             zone = errors.check(_valid_timezone, timezone) if timezone is not None else None
             language = errors.check(_valid_locale, locale) if locale is not None else None
             preferences = (
@@ -596,6 +584,17 @@ class AccountService(Service):
             raise InvalidInput(_WRONG_LINK, field="token")
         return payload
 
+    def _reset_user(
+        self, session: Session, payload: Mapping[str, Any], *, lock: bool = False
+    ) -> User | None:
+        """The account a reset link names, while the password it was made for is unchanged."""
+        user = _user_of(session, payload, lock=lock)
+        if user is None or not hmac.compare_digest(
+            str(payload.get("f", "")), self._fingerprint(user)
+        ):
+            return None
+        return user
+
     def _fingerprint(self, user: User) -> str:
         """Changes whenever the password does, so a reset link works once. Keyed, so the
         (readable) token says nothing about the hash."""
@@ -689,6 +688,15 @@ def _valid_secret(secret: str) -> bool:
     except (ValueError, TypeError):
         return False
     return 16 <= len(secret) <= 64
+
+
+def _valid_name(value: str) -> str:
+    name = value.strip()
+    if not name:
+        raise InvalidInput("is required", field="display_name")
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"must be at most {NAME_MAX} characters", field="display_name")
+    return name
 
 
 @cache

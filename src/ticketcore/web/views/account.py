@@ -28,6 +28,7 @@ from ...errors import InvalidInput, LoginFailed, NotFound, RateLimited
 from ...notify.render import LOCALE_DIR
 from ...schemas import UserOut
 from .. import identity
+from ..captcha import captcha_markup, captcha_refused
 from ..context import RequestContext
 from ..forms import Form
 from ..http import Response, redirect
@@ -53,7 +54,6 @@ def register(router: Router) -> None:
     router.add("/account/verify/<token>", "account.verify", verify, both)
     router.add("/account/forgot", "account.forgot", forgot, both)
     router.add("/account/reset/<token>", "account.reset", reset, both)
-    # The "account exists" email links here (without a token) for "forgot your password?".
     router.add("/account/password", "account.password", password, both)
     router.add("/account/profile", "account.profile", profile, both)
     router.add("/account/two-factor", "account.two_factor", two_factor, both)
@@ -71,7 +71,7 @@ def login(ctx: RequestContext) -> Response:
     if ctx.user is not None and ctx.request.method == "GET":
         return redirect(ctx.safe_next(next_path))
     form = ctx.form(email="", next=next_path)
-    if ctx.request.method == "POST" and not _captcha_refused(ctx, "login", form):
+    if ctx.request.method == "POST" and not captcha_refused(ctx, "login", form):
         try:
             user = ctx.helpdesk.accounts.login(
                 form["email"], ctx.request.form.get("password"), address=ctx.request.remote_addr
@@ -93,7 +93,7 @@ def _login_page(ctx: RequestContext, form: Form, limited: RateLimited | None = N
         "login.html",
         form,
         limited,
-        captcha=_captcha_html(ctx, "login"),
+        captcha=captcha_markup(ctx, "login"),
         providers=_providers(ctx).values(),
         next_path=form["next"],
     )
@@ -168,7 +168,7 @@ def register_account(ctx: RequestContext) -> Response:
     if ctx.user is not None:
         return redirect(ctx.safe_next(next_path))
     form = ctx.form(display_name="", email="", next=next_path)
-    if ctx.request.method == "POST" and not _captcha_refused(ctx, "register", form):
+    if ctx.request.method == "POST" and not captcha_refused(ctx, "register", form):
         values = ctx.request.form
         if values.get("password") != values.get("password_repeat"):
             form.error("password_repeat", _("The two passwords are not the same."))
@@ -195,7 +195,7 @@ def register_account(ctx: RequestContext) -> Response:
         ctx,
         "register.html",
         form,
-        captcha=_captcha_html(ctx, "register"),
+        captcha=captcha_markup(ctx, "register"),
         providers=_providers(ctx).values(),
         next_path=form["next"],
     )
@@ -473,25 +473,6 @@ def _too_many(exc: RateLimited) -> str:
         "Too many attempts. Try again in %(num)s minutes.",
         minutes,
     )
-
-
-def _captcha_html(ctx: RequestContext, name: str) -> str:
-    html: Any = ctx.helpdesk.hook.captcha_html(helpdesk=ctx.helpdesk, form=name)
-    return str(html) if html else ""
-
-
-def _captcha_refused(ctx: RequestContext, name: str, form: Form) -> bool:
-    """Ask the CAPTCHA plugins; their messages go above the form, which keeps its input."""
-    results = ctx.helpdesk.hook.verify_captcha(
-        helpdesk=ctx.helpdesk,
-        form=name,
-        values=ctx.request.form.to_dict(),
-        remote_addr=ctx.request.remote_addr,
-    )
-    refused = [r for r in results if r is not None]
-    for message in refused:
-        form.error("", str(message) or _("Please prove you are not a robot."))
-    return bool(refused)
 
 
 _PREFERENCE_LABELS: dict[str, Callable[[], str]] = {

@@ -1,4 +1,4 @@
-"""Attachment downloads, below the ticket they belong to, so `ticket_actor` decides who may
+"""Attachment downloads, below the ticket they belong to, so `visible_ticket` decides who may
 have them exactly as it decides who may see the page.
 
 Files come from customers and strangers on the internet: only raster images are ever shown in

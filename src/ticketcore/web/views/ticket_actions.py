@@ -1,7 +1,7 @@
 """What a customer does on their ticket page: reply, close or resolve, copy people in, make it
 public, rate it, and send secure data.
 
-Each action loads the ticket through `ticket_actor`, so an invisible ticket is a 404 here too.
+Each action loads the ticket through `visible_ticket`, so an invisible ticket is a 404 here too.
 A ticket the actor can see but may not change gets a message instead of a 404: the page is in
 front of them, pretending it is not there would only confuse. Typing mistakes re-render the
 page (400) with the text kept; a secret is never sent back to the browser.

@@ -18,6 +18,7 @@ from ...errors import InvalidInput, NotFound
 from ...schemas import CreatedTicket, TemplateOut, TicketOut
 from ...trackid import normalize_track_id
 from ...workflow import Priority
+from ..captcha import captcha_markup, captcha_refused
 from ..context import RequestContext
 from ..forms import Form
 from ..http import Response
@@ -58,10 +59,7 @@ def new_ticket(ctx: RequestContext) -> Response:
         return _render(ctx, form, templates, template, guest)
 
     files = ctx.request.uploads("attachments")
-    captcha_errors = _captcha_errors(ctx) if guest else []
-    for message in captcha_errors:
-        form.error("", message)
-    if not captcha_errors:
+    if not (guest and captcha_refused(ctx, "guest", form)):
         try:
             made = _create(ctx, form, template, guest)
         except InvalidInput as exc:
@@ -112,17 +110,6 @@ def _custom_values(ctx: RequestContext, template: TemplateOut | None) -> dict[st
         else submitted.get(f"cf_{f.key}")
         for f in template.fields
     }
-
-
-def _captcha_errors(ctx: RequestContext) -> list[str]:
-    helpdesk = ctx.helpdesk
-    results = helpdesk.hook.verify_captcha(
-        helpdesk=helpdesk,
-        form="guest",
-        values=ctx.request.form.to_dict(),
-        remote_addr=ctx.request.remote_addr,
-    )
-    return [str(r) for r in results if r is not None]
 
 
 def _absorb(
@@ -181,7 +168,6 @@ def _render(
     helpdesk = ctx.helpdesk
     settings = helpdesk.settings
     teams = helpdesk.teams.list() if settings.customer_can_choose_team else []
-    captcha = helpdesk.hook.captcha_html(helpdesk=helpdesk, form="guest") if guest else None
     return ctx.render(
         TEMPLATE,
         status=status,
@@ -197,8 +183,7 @@ def _render(
         team_options=[("", _("Not sure"))] + [(t.slug, t.name) for t in teams],
         priority_options=[(p.name.lower(), _(p.label)) for p in Priority],
         files_lost=files_lost,
-        # Trusted markup from a CAPTCHA plugin (see the `captcha_html` hook).
-        captcha_html=Markup(captcha) if captcha else None,
+        captcha_html=captcha_markup(ctx, "guest") if guest else None,
     )
 
 

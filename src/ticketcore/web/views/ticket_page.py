@@ -1,6 +1,6 @@
 """The customer's ticket page: the thread, the ticket's facts, and the forms acting on it.
 
-Who acts on a ticket here is decided in one place, `ticket_actor`, for the page, its actions
+Who acts on a ticket here is decided in one place, `visible_ticket`, for the page, its actions
 (`ticket_actions.py`) and its attachments (`attachments.py`) alike: the logged-in person when
 they may see it, else the holder of the ticket's secret link (a guest), else nobody (404).
 A secret link's token is moved from the URL into the session at once, so it never lingers in
@@ -9,6 +9,7 @@ the address bar, the history or a Referer header.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,8 +45,9 @@ def register(router: Router) -> None:
 # ---------------------------------------------------------------- who is asking
 
 
-def ticket_actor(ctx: RequestContext, track_id: str) -> Actor:
-    """The actor for everything done to ticket `track_id` in this request, or `NotFound`.
+def visible_ticket(ctx: RequestContext, track_id: str) -> tuple[Actor, TicketOut]:
+    """The actor for everything done to ticket `track_id` in this request, and the ticket as
+    that actor sees it; `NotFound` for everyone else.
 
     A logged-in person who may see the ticket acts as themselves; otherwise a secret link
     remembered in the session makes them the ticket's guest; a visitor without one may still
@@ -53,31 +55,21 @@ def ticket_actor(ctx: RequestContext, track_id: str) -> Actor:
     """
     tickets = ctx.helpdesk.tickets
     anonymous = ctx.actor.kind is ActorKind.ANONYMOUS
-    if not anonymous and _sees(ctx, ctx.actor, track_id):
-        return ctx.actor
+    if not anonymous:
+        with contextlib.suppress(NotFound):
+            return ctx.actor, tickets.get_by_track_id(ctx.actor, track_id)
     key = normalize_track_id(track_id)
     token = guest_tokens(ctx).get(key) if key else None
     if token:
         try:
-            return tickets.guest_actor(track_id, token)
+            guest = tickets.guest_actor(track_id, token)
         except NotFound:  # the link was revoked or the ticket deleted: forget it
             _forget_guest(ctx, key or "")
-    if anonymous and _sees(ctx, ctx.actor, track_id):
-        return ctx.actor
+        else:
+            return guest, tickets.get_by_track_id(guest, track_id)
+    if anonymous:
+        return ctx.actor, tickets.get_by_track_id(ctx.actor, track_id)
     raise NotFound(f"no ticket {track_id!r}")
-
-
-def visible_ticket(ctx: RequestContext, track_id: str) -> tuple[Actor, TicketOut]:
-    actor = ticket_actor(ctx, track_id)
-    return actor, ctx.helpdesk.tickets.get_by_track_id(actor, track_id)
-
-
-def _sees(ctx: RequestContext, actor: Actor, track_id: str) -> bool:
-    try:
-        ctx.helpdesk.tickets.get_by_track_id(actor, track_id)
-    except NotFound:
-        return False
-    return True
 
 
 def guest_tokens(ctx: RequestContext) -> dict[str, str]:
