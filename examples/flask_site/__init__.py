@@ -1,5 +1,5 @@
 """A small existing Flask site (its own home page and member login) with ticketcore's customer
-portal mounted at /support.
+portal mounted at /support and its agent portal at /support/agent.
 
     flask --app examples/flask_site run
 
@@ -7,7 +7,8 @@ Two kinds of people use the portal here, as on many real sites:
 
 * the site's own members log in on the site's /login page; the `user_loader` hands them to
   ticketcore, which links each to a ticketcore account by `external_id` and email;
-* everyone else registers or logs in with ticketcore's own accounts at /support/account/login.
+* everyone else registers or logs in with ticketcore's own accounts at /support/account/login;
+  agents and admins log in there too and work in the agent portal at /support/agent.
 
 Settings come from `TICKETCORE_*` environment variables (database, SMTP, …), as in production.
 """

@@ -13,6 +13,7 @@ from .errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    StaleTicket,
     TicketcoreError,
 )
 from .helpdesk import Helpdesk
@@ -41,6 +42,7 @@ __all__ = [
     "Priority",
     "RateLimited",
     "Settings",
+    "StaleTicket",
     "Status",
     "StatusGroup",
     "SystemClock",

@@ -25,6 +25,15 @@ class Conflict(TicketcoreError):
     """The request is valid but clashes with the current state (a duplicate, a stale edit)."""
 
 
+class StaleTicket(Conflict):
+    """Someone else changed the ticket after the form was shown; `changes` says what, one line
+    each ("Bill replied at 14:02"), so the form can warn and keep what was typed."""
+
+    def __init__(self, changes: Sequence[str]) -> None:
+        self.changes: list[str] = list(changes)
+        super().__init__("the ticket changed meanwhile: " + "; ".join(self.changes))
+
+
 class InvalidInput(TicketcoreError):
     """Input failed validation; `errors` maps each field name to its messages.
 

@@ -20,10 +20,17 @@ from .plugins import make_plugin_manager
 from .services.accounts import UserService
 from .services.attachments import AttachmentService
 from .services.auth import AccountService
+from .services.canned import CannedResponseService
+from .services.conversations import ConversationService
+from .services.dashboard import DashboardService
+from .services.invitations import InvitationService
 from .services.messages import MessageService
 from .services.organizations import OrganizationService
+from .services.saved_views import SavedViewService
 from .services.secure_data import SecureDataService
+from .services.site_settings import SiteSettingsService
 from .services.sla import SlaService
+from .services.tasks import TaskService
 from .services.teams import TeamService
 from .services.templates import TemplateService
 from .services.tickets import TicketService
@@ -61,6 +68,7 @@ class Helpdesk:
         self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
         self.users = UserService(self)
         self.accounts = AccountService(self)
+        self.invitations = InvitationService(self)
         self.organizations = OrganizationService(self)
         self.teams = TeamService(self)
         self.templates = TemplateService(self)
@@ -69,12 +77,20 @@ class Helpdesk:
         self.attachments = AttachmentService(self)
         self.secure_data = SecureDataService(self)
         self.sla = SlaService(self)
+        self.conversations = ConversationService(self)
+        self.tasks = TaskService(self)
+        self.canned = CannedResponseService(self)
+        self.saved_views = SavedViewService(self)
+        self.dashboard = DashboardService(self)
+        self.site_settings = SiteSettingsService(self)
         self.outbox = OutboxService(self)
         self.mail = InboundMailService(self)
         # Parsed business calendars by (id, version): building one is the slow part of SLA maths.
         self.calendar_cache: dict[Any, BusinessCalendar] = {}
         # While True, changes queue no email (bulk imports, demo data).
         self.mute_notifications = False
+        # Portal settings an admin changed, over the configured ones (none before the tables exist).
+        self.site_settings.load()
 
     @property
     def hook(self) -> Any:

@@ -8,11 +8,19 @@ the session has closed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from .errors import InvalidInput
 from .workflow import Priority, Status, StatusGroup, TicketKind
@@ -21,6 +29,7 @@ SUBJECT_MAX = 200
 BODY_MAX = 100_000
 NAME_MAX = 200
 MAX_CC = 20
+AWAITED_DOCUMENT_MAX = 200
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -98,16 +107,18 @@ class OrganizationCreate(Input):
     domains: list[str] = Field(default_factory=list)
     staff: list[int | str] = Field(default_factory=list)  # user ids or emails, in order
 
-    @field_validator("domains")
-    @classmethod
-    def _domains(cls, value: list[str]) -> list[str]:
-        cleaned = []
-        for domain in value:
-            domain = domain.strip().lower().lstrip("@")
-            if not domain or "." not in domain or " " in domain or "@" in domain:
-                raise ValueError(f"{domain or 'empty'!r} is not a domain name")
-            cleaned.append(domain)
-        return cleaned
+    _domains = field_validator("domains")(lambda cls, v: domain_names(v))
+
+
+def domain_names(value: list[str]) -> list[str]:
+    """Email domains as an organization lists them: lower case, without a leading `@`."""
+    cleaned = []
+    for domain in value:
+        domain = domain.strip().lower().lstrip("@")
+        if not domain or "." not in domain or " " in domain or "@" in domain:
+            raise ValueError(f"{domain or 'empty'!r} is not a domain name")
+        cleaned.append(domain)
+    return cleaned
 
 
 class TeamCreate(Input):
@@ -144,6 +155,9 @@ class TicketCreate(Input):
     requester: int | str | None = None  # staff only: user id or email
     assignee: int | str | None = None  # staff only; else the assignment rules decide
     kind: Literal["ticket", "conversation"] = "ticket"
+    # Staff conversations only: None means "general"; a document request names what it awaits.
+    conversation_type: Literal["general", "document_request"] | None = None
+    awaited_document: str | None = Field(None, max_length=AWAITED_DOCUMENT_MAX)
     source: Literal["web", "email", "api"] = "web"
     email_message_id: str | None = Field(None, max_length=255)  # of the mail that opened it
 
@@ -163,6 +177,8 @@ class ReplyCreate(Input):
     status: Status | None = None  # staff: the status to leave the ticket in
     source: Literal["web", "email", "api"] = "web"
     email_message_id: str | None = Field(None, max_length=255)
+    # When the form was shown: refuse with `StaleTicket` if someone else acted since.
+    unchanged_since: AwareDatetime | None = None
 
 
 class TicketUpdate(Input):
@@ -175,12 +191,14 @@ class TicketUpdate(Input):
     custom_fields: dict[str, Any] | None = None
     subject: str | None = Field(None, min_length=1, max_length=SUBJECT_MAX)
     organization: int | str | None = None  # id or slug; 0 or "none" removes it
+    # When the form was shown: refuse with `StaleTicket` if someone else acted since.
+    unchanged_since: AwareDatetime | None = None
 
 
 class TicketQuery(Input):
     """Filters, sort and page of a ticket list; every filter narrows the actor's visible set."""
 
-    scope: Literal["visible", "mine", "organization", "public"] = "visible"
+    scope: Literal["visible", "mine", "organization", "public", "my_teams"] = "visible"
     status_group: StatusGroup | None = None
     status: list[Status] = Field(default_factory=list)
     priority: list[Priority] = Field(default_factory=list)
@@ -190,11 +208,22 @@ class TicketQuery(Input):
     requester: int | None = None
     kind: TicketKind | None = None
     sla_state: list[Literal["on_track", "at_risk", "breached"]] = Field(default_factory=list)
-    text: str = Field("", max_length=200)
-    sort: Literal["last_reply", "created", "priority", "updated"] = "last_reply"
+    text: str = Field("", max_length=200)  # subject, track ID, number, or words in a message
+    created_from: date | None = None  # UTC days, both ends included
+    created_to: date | None = None
+    # "due": soonest resolution deadline first (ascending); tickets without one always last.
+    sort: Literal["last_reply", "created", "priority", "updated", "due"] = "last_reply"
     descending: bool = True
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(25, ge=1, le=100)
+
+    @field_validator("created_to")
+    @classmethod
+    def _created_range(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("created_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError("must not be before the start date")
+        return value
 
     @field_validator("priority", mode="before")
     @classmethod
@@ -302,6 +331,9 @@ class TicketSummary(Output):
     track_id: str
     subject: str
     kind: TicketKind
+    conversation_type: Literal["general", "document_request"] | None
+    awaited_document: str | None  # what a document request asks the customer to attach
+    document_received_at: datetime | None
     status: Status
     status_group: StatusGroup
     priority: Priority
@@ -330,6 +362,7 @@ class TicketOut(TicketSummary):
     resolved_at: datetime | None
     closed_at: datetime | None
     note_count: int | None  # None for customers: they never learn notes exist
+    merged_into_track_id: str | None  # set once this ticket was merged into another
 
 
 class AuditOut(Output):
@@ -437,3 +470,272 @@ class StatusCounts(Output):
     by_status: dict[Status, int]
     by_group: dict[StatusGroup, int]
     total: int
+
+
+# ---------------------------------------------------------------- canned responses, saved views, conversations
+
+CANNED_BODY_MAX = 20_000
+SAVED_VIEW_NAME_MAX = 100
+
+
+class CannedResponseCreate(Input):
+    title: str = Field(min_length=1, max_length=NAME_MAX)
+    body: str = Field(min_length=1, max_length=CANNED_BODY_MAX)
+    team: int | str | None = None  # id or slug; None (or ""): offered to every agent
+
+
+class CannedResponseUpdate(Input):
+    """Only the fields given change; `team=None` (or "") offers the response to every agent."""
+
+    title: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    body: str | None = Field(None, min_length=1, max_length=CANNED_BODY_MAX)
+    team: int | str | None = None
+
+
+class CannedResponseOut(Output):
+    id: int
+    title: str
+    body: str
+    team_id: int | None
+    team_name: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SavedViewCreate(Input):
+    name: str = Field(min_length=1, max_length=SAVED_VIEW_NAME_MAX)
+    query: dict[str, str | list[str]]  # query-string parameters of the ticket list
+
+
+class SavedViewOut(Output):
+    id: int
+    name: str
+    query: dict[str, str | list[str]]
+    created_at: datetime
+
+
+class ConversationCreate(Input):
+    """A conversation staff start with a customer; `awaited_document` only for a document
+    request, where it is required (checked with the ticket's other fields)."""
+
+    customer: int | str  # id or email of a customer account
+    subject: str = Field(min_length=1, max_length=SUBJECT_MAX)
+    body: str = Field(min_length=1, max_length=BODY_MAX)
+    type: Literal["general", "document_request"] = "general"
+    awaited_document: str | None = Field(None, max_length=AWAITED_DOCUMENT_MAX)
+    attachments: list[UploadedFile] = Field(default_factory=list)
+    team: int | str | None = None  # id or slug; None: the default team
+
+
+# ---------------------------------------------------------------- tasks
+
+TASK_TITLE_MAX = 200
+
+
+class TaskCreate(Input):
+    title: str = Field(min_length=1, max_length=TASK_TITLE_MAX)
+    due_on: date | None = None
+    ticket: int | None = None  # linked at once; the actor must be allowed to change it
+
+
+class TaskUpdate(Input):
+    """Only the fields given are touched; `due_on=None` removes the due date."""
+
+    title: str | None = Field(None, min_length=1, max_length=TASK_TITLE_MAX)
+    due_on: date | None = None
+    done: bool | None = None
+
+
+class TaskTicketRef(Output):
+    """A ticket a task is linked to, as a task list shows it."""
+
+    id: int
+    number: int
+    track_id: str
+    subject: str
+    status: Status
+
+
+class TaskOut(Output):
+    """A task with the linked tickets the viewing agent may see (others are left out)."""
+
+    id: int
+    title: str
+    due_on: date | None
+    done: bool
+    done_at: datetime | None
+    overdue: bool  # not done and due before today (UTC)
+    created_at: datetime
+    created_by: PersonRef | None
+    tickets: list[TaskTicketRef]
+
+
+# ---------------------------------------------------------------- agent dashboard and bulk changes
+
+
+class BulkTicketUpdate(Input):
+    """The same change to many tickets; fields as in `TicketUpdate`, `close=True` closes them."""
+
+    status: Status | None = None
+    priority: str | int | None = None
+    team: int | str | None = None
+    assignee: int | str | None = None  # 0 or "none" unassigns
+    close: bool = False
+
+
+class DashboardQueue(Output):
+    """How many tickets a dashboard panel holds, and the first few of them."""
+
+    count: int
+    tickets: list[TicketSummary]
+
+
+class DashboardOut(Output):
+    """An agent's dashboard; "today" and "this week" are days of the helpdesk's time zone."""
+
+    pending: DashboardQueue  # active tickets where the customer spoke last, oldest first
+    mine: DashboardQueue  # active tickets assigned to the agent, latest activity first
+    unassigned_in_my_teams: DashboardQueue  # oldest first
+    at_risk: DashboardQueue  # active, soonest resolution deadline first
+    breached: DashboardQueue
+    by_status: dict[Status, int]
+    created_today: int
+    resolved_today: int
+    avg_first_response_week: timedelta | None  # tickets opened since Monday that got an answer
+
+
+# ---------------------------------------------------------------- administration: templates, SLA, site settings
+
+
+class TemplateFieldUpdate(FieldSpec):
+    """A field of a template being edited; `id` names the field it was (its key may change)."""
+
+    id: int | None = None
+
+
+class TemplateUpdate(Input):
+    """Only what is given changes; `fields` is the complete new list, in order."""
+
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    description: str | None = Field(None, max_length=2000)
+    is_active: bool | None = None
+    fields: list[TemplateFieldUpdate] | None = None
+
+
+class TemplateFieldDetail(TemplateFieldOut):
+    id: int
+
+
+class TemplateDetail(Output):
+    """A template as its administration page shows it: field ids and how many tickets use it."""
+
+    id: int
+    name: str
+    slug: str
+    description: str
+    is_active: bool
+    fields: list[TemplateFieldDetail]
+    ticket_count: int
+
+
+class SlaPolicyUpdate(Input):
+    """Only the fields given change; None removes a target, a condition or the calendar.
+
+    With `recalculate_open_tickets` the active tickets under this policy get new deadlines.
+    """
+
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    first_response_minutes: int | None = Field(None, ge=0, le=10_000_000)
+    resolution_minutes: int | None = Field(None, ge=0, le=10_000_000)
+    calendar: int | str | None = None
+    priority: str | int | None = None
+    team: int | str | None = None
+    organization: int | str | None = None
+    is_default: bool | None = None
+    recalculate_open_tickets: bool = False
+
+
+class CalendarUpdate(Input):
+    """With `recalculate_open_tickets` the active tickets whose policy uses the calendar get new
+    deadlines; otherwise they keep the ones they had."""
+
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    definition: dict[str, Any] | None = None
+    recalculate_open_tickets: bool = False
+
+
+class CalendarDetail(CalendarOut):
+    version: int
+    policy_names: list[str]  # the active policies that use it
+
+
+class SiteSettingOut(Output):
+    """One portal setting: its value now, and where that value comes from."""
+
+    name: str
+    value: Any
+    source: Literal["default", "environment", "changed"]
+    default: Any  # the value in ticketcore's code
+    configured: Any  # the value without the change made here (environment or host code)
+    description: str
+    updated_at: datetime | None  # when it was changed here
+
+
+# ---------------------------------------------------------------- administration: teams, organizations, users
+
+USER_SEARCH_MAX = 200
+
+
+class TeamUpdate(Input):
+    """Only the fields given change; `members` replaces the whole member set."""
+
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    is_default: bool | None = None
+    members: list[int | str] | None = None  # user ids or emails
+
+
+class OrganizationUpdate(Input):
+    """Only the fields given change; `domains` and `staff` replace the whole list."""
+
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    domains: list[str] | None = None
+    staff: list[int | str] | None = None  # user ids or emails; the first gets new tickets
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else domain_names(value)
+
+
+class UserUpdate(Input):
+    """An administrator's change to an account; only the fields given change.
+    `organization=0` (or "none") takes the user out of their organization."""
+
+    role: Literal["customer", "agent", "admin"] | None = None
+    organization: int | str | None = None  # id or slug
+    is_active: bool | None = None
+
+
+class UserSearch(Input):
+    text: str = Field("", max_length=USER_SEARCH_MAX)  # part of the name or the email
+    role: Literal["customer", "agent", "admin"] | None = None
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(25, ge=1, le=100)
+
+
+class InvitationCreate(Input):
+    email: str
+    display_name: str = Field("", max_length=NAME_MAX)
+    role: Literal["customer", "agent", "admin"] = "agent"
+    teams: list[int | str] = Field(default_factory=list)  # ids or slugs; staff only
+    organization: int | str | None = None  # id or slug; None: matched by email domain
+
+    _email = field_validator("email")(lambda cls, v: normalize_email(v))
+
+
+class UserAdminOut(UserOut):
+    """A user as the administration screens list them."""
+
+    has_password: bool  # False: invited and not accepted yet, or created by a guest ticket/email
+    email_verified: bool
+    team_ids: list[int]

@@ -160,6 +160,12 @@ class Settings(BaseModel):
         description="Path under which the adapters mount the customer portal (the agent "
         "portal sits below it).",
     )
+    agent_path: str = Field(
+        "/agent",
+        pattern=r"^(/[A-Za-z0-9._~-]+)+$",
+        description="Path of the agent portal below `url_prefix`: with the defaults agents "
+        "work at `/support/agent`.",
+    )
     secret_key: str = Field(
         "",
         description="Secret that signs password-reset and email-verification links (the Flask "
@@ -204,6 +210,13 @@ class Settings(BaseModel):
     )
     verification_link_hours: int = Field(
         72, ge=1, description="How long an email-verification link stays valid."
+    )
+    invitation_days: int = Field(
+        7,
+        ge=1,
+        le=90,
+        description="How long the link in an invitation to a new account stays valid (it works "
+        "once).",
     )
     require_two_factor_for_agents: bool = Field(
         False,

@@ -7,6 +7,7 @@ import email.policy
 import re
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from ticketcore import Actor, Helpdesk
-from ticketcore.schemas import TicketOut
+from ticketcore.schemas import TicketOut, UserOut
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -139,3 +140,18 @@ def log_in(page: Page, email_address: str, password: str = PASSWORD) -> None:
     page.get_by_label(label("Password")).fill(password)
     page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def account(
+    site: Site, email_address: str, name: str, role: str = "customer", teams: Sequence[int] = ()
+) -> UserOut:
+    """An account with `PASSWORD`, made through the site's helpdesk as an admin would make it;
+    staff log in with it at /support/account/login like everyone else."""
+    return site.helpdesk.users.create(
+        Actor.system(),
+        email=email_address,
+        display_name=name,
+        role=role,
+        password=PASSWORD,
+        teams=list(teams),
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from sqlalchemy import event
 
-from ticketcore import InvalidInput, Priority, Status
+from ticketcore import Actor, InvalidInput, Priority, Status
 
 
 @pytest.fixture
@@ -153,3 +155,88 @@ def test_list_costs_the_same_sql_whatever_the_number_of_rows(helpdesk, cast, clo
     assert helpdesk.tickets.list(cast.ada_actor, per_page=50).total == 31
     assert small == large
     assert large[0] <= 2 and large[2] == 1
+
+
+def test_scope_my_teams(helpdesk, cast, tickets):
+    # Ann takes over the invoice, a Billing ticket: hers, but not her team's.
+    helpdesk.tickets.update(cast.ada_actor, tickets["invoice"].id, assignee="ann@help.example.com")
+    ann = subjects(helpdesk.tickets.list(cast.ann_actor, scope="my_teams", sort="created"))
+    assert ann == ["Export", "Password", "VPN", "Printer"]
+    assert helpdesk.tickets.list(cast.ann_actor).total == 5
+    assert subjects(helpdesk.tickets.list(cast.bill_actor, scope="my_teams")) == ["Invoice"]
+    assert helpdesk.tickets.list(cast.ada_actor, scope="my_teams").total == 0  # in no team
+    assert helpdesk.tickets.list(cast.carol_actor, scope="my_teams").total == 0
+
+
+def test_created_between_dates_in_utc_days(helpdesk, cast, clock):
+    for moment, subject in [
+        (datetime(2026, 2, 1, 23, 59, 59, tzinfo=UTC), "Sunday night"),
+        (datetime(2026, 2, 2, 0, 0, tzinfo=UTC), "Monday midnight"),
+        (datetime(2026, 2, 3, 23, 59, 59, 999999, tzinfo=UTC), "Tuesday's last moment"),
+        (datetime(2026, 2, 4, 0, 0, tzinfo=UTC), "Wednesday midnight"),
+    ]:
+        clock.set(moment)
+        helpdesk.tickets.create(cast.carol_actor, subject=subject, body="b")
+
+    def between(**dates):
+        page = helpdesk.tickets.list(cast.ada_actor, sort="created", descending=False, **dates)
+        return [t.subject for t in page.items]
+
+    assert between(created_from="2026-02-02", created_to="2026-02-03") == [
+        "Monday midnight",
+        "Tuesday's last moment",
+    ]
+    assert between(created_from=date(2026, 2, 3)) == ["Tuesday's last moment", "Wednesday midnight"]
+    assert between(created_to=date(2026, 2, 1)) == ["Sunday night"]
+    assert between(created_from="2026-02-02", created_to="2026-02-02") == ["Monday midnight"]
+    with pytest.raises(InvalidInput) as info:
+        between(created_from="2026-02-03", created_to="2026-02-02")
+    assert set(info.value.errors) == {"created_to"}
+    with pytest.raises(InvalidInput) as info:
+        between(created_from="February")
+    assert set(info.value.errors) == {"created_from"}
+
+
+def test_text_search_reads_the_messages_the_actor_may_read(helpdesk, cast, tickets):
+    vpn, invoice = tickets["vpn"], tickets["invoice"]
+    helpdesk.messages.reply(
+        cast.ann_actor, vpn.id, body="Please update the Cisco AnyConnect client"
+    )
+    helpdesk.messages.add_note(cast.ann_actor, vpn.id, body="Known bug in firmware 4.2 (secret)")
+    helpdesk.messages.add_note(cast.bill_actor, invoice.id, body="Refund approved, ANYCONNECT n/a")
+
+    assert subjects(helpdesk.tickets.list(cast.carol_actor, text="anyconnect")) == ["VPN"]
+    assert subjects(helpdesk.tickets.list(cast.ada_actor, text="AnyConnect")) == ["VPN", "Invoice"]
+    # The first message of a ticket is searched too.
+    assert helpdesk.tickets.list(cast.carol_actor, text="details").total == 3
+    # Notes are found by staff only; customers never learn a word of them.
+    assert subjects(helpdesk.tickets.list(cast.ann_actor, text="firmware 4.2")) == ["VPN"]
+    assert helpdesk.tickets.list(cast.carol_actor, text="firmware").total == 0
+    assert helpdesk.tickets.list(cast.carol_actor, text="secret").total == 0
+    # Wildcards in the words are matched literally, in messages as in subjects.
+    assert helpdesk.tickets.list(cast.ada_actor, text="n/a").total == 1
+    assert helpdesk.tickets.list(cast.ada_actor, text="4_2").total == 0
+
+
+def test_sort_by_due_puts_tickets_without_a_deadline_last(helpdesk, cast, clock):
+    helpdesk.sla.create_policy(
+        Actor.system(), name="Billing in a day", team="billing", resolution_minutes=24 * 60
+    )
+    helpdesk.sla.create_policy(
+        Actor.system(), name="Urgent in an hour", priority="urgent", resolution_minutes=60
+    )
+    for subject, extra in [
+        ("No deadline", {}),
+        ("Day", {"team": "billing"}),
+        ("Hour", {"priority": "urgent"}),
+        ("Another without", {}),
+    ]:
+        clock.advance(minutes=1)
+        helpdesk.tickets.create(cast.carol_actor, subject=subject, body="b", **extra)
+
+    def due(descending):
+        page = helpdesk.tickets.list(cast.ada_actor, sort="due", descending=descending)
+        return [t.subject for t in page.items]
+
+    assert due(descending=False) == ["Hour", "Day", "No deadline", "Another without"]
+    assert due(descending=True) == ["Day", "Hour", "Another without", "No deadline"]

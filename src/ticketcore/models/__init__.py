@@ -11,12 +11,14 @@ from .sla import Calendar, SlaEvent, SlaPolicy, SlaState
 from .teams import Team, TeamMember
 from .templates import FieldType, TemplateField, TicketTemplate
 from .tickets import Counter, ReplySide, Ticket, TicketCC
+from .work import CannedResponse, SavedView, SiteSetting, Task, TicketTask
 
 __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
     "Calendar",
+    "CannedResponse",
     "Counter",
     "Feedback",
     "FieldType",
@@ -32,15 +34,19 @@ __all__ = [
     "OutboxStatus",
     "ReplySide",
     "Role",
+    "SavedView",
     "SecureData",
+    "SiteSetting",
     "SlaEvent",
     "SlaPolicy",
     "SlaState",
+    "Task",
     "Team",
     "TeamMember",
     "TemplateField",
     "Ticket",
     "TicketCC",
+    "TicketTask",
     "TicketTemplate",
     "User",
 ]

@@ -103,6 +103,15 @@ class Ticket(Base):
     sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Business minutes the resolution clock has stood still (waiting on the customer) so far.
     sla_paused_minutes: Mapped[float] = mapped_column(Float, default=0.0)
+    # A conversation staff started: "general" or "document_request" (None for tickets).
+    conversation_type: Mapped[str | None] = mapped_column(String(20))
+    # What a document request waits for, and when the customer's reply brought a file.
+    awaited_document: Mapped[str | None] = mapped_column(String(200))
+    document_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set on a ticket merged into another: its thread moved there and it was closed.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticketcore_tickets.id", ondelete="SET NULL")
+    )
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
@@ -110,6 +119,7 @@ class Ticket(Base):
     team: Mapped[Team | None] = relationship()
     template: Mapped[TicketTemplate | None] = relationship()
     sla_policy: Mapped[SlaPolicy | None] = relationship()
+    merged_into: Mapped[Ticket | None] = relationship(remote_side=[id])
     cc: Mapped[list[TicketCC]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="TicketCC.id"
     )

@@ -1,5 +1,6 @@
 """Emails about an account rather than a ticket: the verification link, the password-reset link,
-and the notice that someone tried to register with an address that already has an account.
+the invitation an administrator sends to a new account, and the notice that someone tried to
+register with an address that already has an account.
 
 They go through the outbox like every other email (written in the transaction that caused them,
 sent after commit or by a worker), rendered from `ticketcore/email/<kind>_*` templates in the
@@ -35,6 +36,7 @@ class AccountMail(enum.StrEnum):
     VERIFY = "account_verify"  # confirm the address of a new account
     RESET = "account_reset"  # choose a (new) password
     EXISTS = "account_exists"  # someone tried to register with this address
+    INVITE = "account_invite"  # an administrator opened an account: choose your password
 
 
 def account_url(site_url: str, path: str) -> str:

@@ -267,11 +267,12 @@ class InboundMailService(Service):
         return local, domain
 
     def _match(self, session: Session, mail: ParsedMail) -> _Match | None:
-        return (
+        match = (
             self._by_token(session, mail.recipients)
             or _by_references(session, mail.references)
             or _by_subject(session, mail.subject)
         )
+        return _follow_merges(session, match) if match is not None else None
 
     def _by_token(self, session: Session, recipients: Sequence[str]) -> _Match | None:
         local, domain = self._reply_parts()
@@ -605,3 +606,19 @@ def _entries() -> Select[*tuple[Any, ...]]:
 def _entry(row: Row[*tuple[Any, ...]]) -> InboundMailEntry:
     mapping = row._mapping
     return InboundMailEntry(**{key: mapping[key] for key in InboundMailEntry.__dataclass_fields__})
+
+
+def _follow_merges(session: Session, match: _Match) -> _Match:
+    """A reply to a merged ticket belongs to the ticket its thread moved into."""
+    seen = {match.ticket_id}
+    while True:
+        row = session.execute(
+            select(Ticket.merged_into_id).where(Ticket.id == match.ticket_id)
+        ).first()
+        if row is None or row.merged_into_id is None or row.merged_into_id in seen:
+            return match
+        target = session.execute(
+            select(Ticket.id, Ticket.track_id).where(Ticket.id == row.merged_into_id)
+        ).one()
+        seen.add(target.id)
+        match = _Match(target.id, target.track_id, f"{match.how}, merged into {target.track_id}")

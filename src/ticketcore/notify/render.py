@@ -205,10 +205,10 @@ def one_line(text: str, limit: int = 900) -> str:
 
 
 def ticket_url(settings: Settings, *, track_id: str, number: int, staff: bool) -> str:
-    """Where a ticket is read: the customer portal by track ID, the agent portal by number."""
+    """Where a ticket is read: its page in the customer portal, or in the agent portal."""
     base = settings.site_url.rstrip("/")
     if staff:
-        return f"{base}/agent/tickets/{number}"
+        return f"{base}{settings.agent_path}/tickets/{track_id}"
     return f"{base}/tickets/{track_id}"
 
 

@@ -5,16 +5,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import OrganizationDomain, Role, TeamMember, User
+from ..models import OrganizationDomain, OrganizationStaff, Role, TeamMember, Ticket, User
 from ..passwords import hash_password, verify_password
 from ..permissions import Actor, ActorKind
-from ..schemas import UserCreate, UserOut, email_key, normalize_email, parse
-from .base import Service, find_organization, find_team
-from .convert import user_out
+from ..schemas import (
+    Page,
+    UserAdminOut,
+    UserCreate,
+    UserOut,
+    UserSearch,
+    UserUpdate,
+    email_key,
+    normalize_email,
+    parse,
+)
+from .base import FieldErrors, Service, find_organization, find_team, require_admin
+from .changes import audit
+from .convert import ticket_out, user_out
+from .unit_of_work import UnitOfWork
 
 
 class UserService(Service):
@@ -153,6 +165,16 @@ class UserService(Service):
             )
             return user_out(user) if user else None
 
+    def staff(self) -> list[UserOut]:
+        """Active agents and admins, by name: who a ticket can be assigned to."""
+        with self.reading() as uow:
+            rows = uow.session.scalars(
+                select(User)
+                .where(User.role.in_([Role.AGENT, Role.ADMIN]), User.is_active.is_(True))
+                .order_by(User.display_name, User.id)
+            ).all()
+            return [user_out(u) for u in rows]
+
     def find_by_external_id(self, external_id: str) -> UserOut | None:
         with self.reading() as uow:
             user = uow.session.scalar(select(User).where(User.external_id == external_id))
@@ -196,6 +218,108 @@ class UserService(Service):
             user.is_active = False
             return user_out(user)
 
+    # ------------------------------------------------------------------ administration
+
+    def update(
+        self,
+        actor: Actor,
+        user_id: int,
+        data: UserUpdate | Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> UserOut:
+        """An administrator changes an account's role, organization or active flag; only the
+        fields given change. `organization=0` (or None, "none") takes the user out of theirs.
+
+        Admins cannot change their own role or deactivate themselves (`InvalidInput` on `role`
+        or `is_active`), so a site always keeps the admin who is acting. A user who becomes a
+        customer leaves their teams and organizations' staff lists, and the tickets assigned to
+        them are unassigned (audited): staff emails must not reach a customer.
+        """
+        require_admin(actor)
+        values = parse(UserUpdate, data, fields)
+        given = values.model_fields_set
+        with self.transaction() as uow:
+            session = uow.session
+            user = session.get(User, user_id, with_for_update=True)
+            if user is None:
+                raise NotFound(f"no user {user_id}")
+            errors = FieldErrors()
+            own = actor.user_id == user.id
+            role = Role(values.role) if values.role is not None else user.role
+            if own and role is not user.role:
+                errors.errors["role"] = [
+                    "you cannot change your own role: ask another administrator"
+                ]
+            if own and values.is_active is False:
+                errors.errors["is_active"] = ["you cannot deactivate your own account"]
+            organization_id = user.organization_id
+            if "organization" in given:
+                organization_id = None
+                if values.organization not in _NO_ORGANIZATION:
+                    found = errors.check(find_organization, session, values.organization)
+                    organization_id = found.id if found is not None else None
+            errors.raise_if_any()
+            if role is Role.CUSTOMER and user.role.is_staff:
+                leave_staff(uow, actor, user)
+            user.role = role
+            user.organization_id = organization_id
+            if values.is_active is not None:
+                user.is_active = values.is_active
+            session.flush()
+            return user_out(user)
+
+    def search(
+        self,
+        actor: Actor,
+        text: str = "",
+        role: str | None = None,
+        page: int = 1,
+        per_page: int = 25,
+    ) -> Page[UserAdminOut]:
+        """Accounts whose name or email contains `text` (any case), of one `role` or all, by
+        name; three SQL statements whatever the page holds. Admins only."""
+        require_admin(actor)
+        query = parse(
+            UserSearch, None, {"text": text, "role": role, "page": page, "per_page": per_page}
+        )
+        where: list[ColumnElement[bool]] = []
+        needle = query.text.strip().lower()
+        if needle:
+            where.append(
+                or_(
+                    func.lower(User.display_name).contains(needle, autoescape=True),
+                    User.email_key.contains(needle, autoescape=True),
+                )
+            )
+        if query.role is not None:
+            where.append(User.role == Role(query.role))
+        with self.reading() as uow:
+            session = uow.session
+            total = session.scalar(select(func.count()).select_from(User).where(*where)) or 0
+            rows = session.scalars(
+                select(User)
+                .where(*where)
+                .order_by(func.lower(User.display_name), User.id)
+                .offset((query.page - 1) * query.per_page)
+                .limit(query.per_page)
+            ).all()
+            teams = _team_ids(session, [u.id for u in rows])
+            return Page[UserAdminOut](
+                items=[admin_user_out(u, teams.get(u.id, [])) for u in rows],
+                total=total,
+                page=query.page,
+                per_page=query.per_page,
+            )
+
+    def details(self, actor: Actor, user_id: int) -> UserAdminOut:
+        """One account as the administration screens show it. Admins only."""
+        require_admin(actor)
+        with self.reading() as uow:
+            user = uow.session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"no user {user_id}")
+            return admin_user_out(user, _team_ids(uow.session, [user.id]).get(user.id, []))
+
     def actor_for(self, user: int | UserOut) -> Actor:
         """The actor a logged-in user acts as. Inactive accounts act as nobody."""
         user_id = user if isinstance(user, int) else user.id
@@ -218,3 +342,56 @@ def actor_from_user(user: User) -> Actor:
         organization_id=user.organization_id,
         email_key=user.email_key,
     )
+
+
+# How forms say "no organization".
+_NO_ORGANIZATION = (None, 0, "0", "none", "")
+
+
+def admin_user_out(user: User, team_ids: list[int]) -> UserAdminOut:
+    return UserAdminOut(
+        **user_out(user).model_dump(),
+        has_password=user.password_hash is not None,
+        email_verified=user.email_verified_at is not None,
+        team_ids=team_ids,
+    )
+
+
+def _team_ids(session: Session, user_ids: list[int]) -> dict[int, list[int]]:
+    """The teams of each user, in one statement."""
+    found: dict[int, list[int]] = {}
+    if not user_ids:
+        return found
+    rows = session.execute(
+        select(TeamMember.user_id, TeamMember.team_id)
+        .where(TeamMember.user_id.in_(user_ids))
+        .order_by(TeamMember.team_id)
+    )
+    for user_id, team_id in rows:
+        found.setdefault(user_id, []).append(team_id)
+    return found
+
+
+def leave_staff(uow: UnitOfWork, actor: Actor, user: User) -> None:
+    """What becoming a customer takes away: team memberships, places on organizations' staff
+    lists, and the tickets assigned (unassigned with an audit record), so no staff email and
+    no automatic assignment reaches a customer."""
+    session = uow.session
+    session.execute(delete(TeamMember).where(TeamMember.user_id == user.id))
+    session.execute(delete(OrganizationStaff).where(OrganizationStaff.user_id == user.id))
+    tickets = session.scalars(
+        select(Ticket).where(Ticket.assignee_id == user.id).order_by(Ticket.id).with_for_update()
+    ).all()
+    now = uow.helpdesk.clock.now()
+    for ticket in tickets:
+        audit(uow, actor, ticket, "changed", "assignee", user.email, None)
+        ticket.assignee = None
+        ticket.updated_at = now
+    session.flush()
+    for ticket in tickets:
+        uow.emit(
+            "after_ticket_assigned",
+            ticket=ticket_out(Actor.system(), ticket),
+            assignee_id=None,
+            actor=actor,
+        )

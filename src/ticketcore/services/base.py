@@ -141,3 +141,9 @@ def unique_slug(session: Session, model: Any, base: str) -> str:
         n += 1
         slug = f"{root}-{n}"
     return slug
+
+
+def count_phrase(counts: list[tuple[int, str, str]]) -> str:
+    """ "2 tickets and 1 SLA policy" from (count, singular, plural) triples; zeros left out."""
+    parts = [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)

@@ -56,6 +56,9 @@ def _summary_fields(actor: Actor, ticket: Ticket) -> dict[str, Any]:
         "track_id": ticket.track_id,
         "subject": ticket.subject,
         "kind": ticket.kind,
+        "conversation_type": ticket.conversation_type,
+        "awaited_document": ticket.awaited_document,
+        "document_received_at": ticket.document_received_at,
         "status": ticket.status,
         "status_group": ticket.status.group,
         "priority": ticket.priority,
@@ -91,6 +94,7 @@ def ticket_out(actor: Actor, ticket: Ticket) -> TicketOut:
         resolved_at=ticket.resolved_at,
         closed_at=ticket.closed_at,
         note_count=ticket.note_count if actor.is_staff else None,
+        merged_into_track_id=ticket.merged_into.track_id if ticket.merged_into else None,
     )
 
 

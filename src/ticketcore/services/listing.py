@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, UnaryExpression, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, UnaryExpression, case, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import Ticket
-from ..permissions import Actor, organization_ticket, own_ticket
+from ..models import Message, TeamMember, Ticket
+from ..permissions import Actor, message_visibility, organization_ticket, own_ticket
 from ..schemas import Page, StatusCounts, TicketQuery, TicketSummary
 from ..settings import Settings
 from ..trackid import normalize_track_id
@@ -20,10 +22,11 @@ _SORT_COLUMNS = {
     "created": Ticket.created_at,
     "updated": Ticket.updated_at,
     "priority": Ticket.priority,
+    "due": Ticket.resolution_by,
 }
 
 
-def _filters(
+def filters(
     actor: Actor,
     settings: Settings,
     visibility: ColumnElement[bool],
@@ -31,6 +34,7 @@ def _filters(
     *,
     with_status: bool = True,
 ) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of `query` for `actor`: `visibility`, then each filter it sets."""
     where: list[ColumnElement[bool]] = [visibility]
     if query.scope == "mine":
         where.append(own_ticket(actor))
@@ -38,6 +42,8 @@ def _filters(
         where.append(organization_ticket(actor, settings))
     elif query.scope == "public":
         where.append(Ticket.is_public.is_(True) if settings.public_tickets else false())
+    elif query.scope == "my_teams":
+        where.append(in_my_teams(actor))
     if with_status:
         if query.status_group is not None:
             where.append(Ticket.status.in_(query.status_group.statuses))
@@ -49,8 +55,8 @@ def _filters(
         where.append(Ticket.team_id == query.team)
     if query.assignee == "none":
         where.append(Ticket.assignee_id.is_(None))
-    elif query.assignee == "me":
-        where.append(Ticket.assignee_id == actor.user_id)
+    elif query.assignee == "me":  # the system is nobody: it holds no tickets (not "unassigned")
+        where.append(Ticket.assignee_id == actor.user_id if actor.user_id else false())
     elif query.assignee is not None:
         where.append(Ticket.assignee_id == query.assignee)
     if query.organization is not None:
@@ -61,15 +67,42 @@ def _filters(
         where.append(Ticket.kind == query.kind)
     if query.sla_state:
         where.append(Ticket.sla_state.in_(query.sla_state))
+    if query.created_from is not None:
+        where.append(Ticket.created_at >= _utc_midnight(query.created_from))
+    if query.created_to is not None:
+        where.append(Ticket.created_at < _utc_midnight(query.created_to + timedelta(days=1)))
     if query.text:
-        where.append(_text_match(query.text))
+        where.append(_text_match(actor, query.text))
     return where
 
 
-def _text_match(text: str) -> ColumnElement[bool]:
-    """Subject words, a track ID as a person types it, or a ticket number (`1042` or `#1042`)."""
+def in_my_teams(actor: Actor) -> ColumnElement[bool]:
+    """Tickets of the teams `actor` belongs to (none for customers, who are in no team)."""
+    if actor.user_id is None:
+        return false()
+    return Ticket.team_id.in_(select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id))
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _text_match(actor: Actor, text: str) -> ColumnElement[bool]:
+    """Subject words, a track ID as a person types it, a ticket number (`1042` or `#1042`), or
+    words in a message the actor may read (so customers never find a ticket by its notes)."""
+    needle = text.lower()
+    in_a_message = (
+        select(Message.id)
+        .where(
+            Message.ticket_id == Ticket.id,
+            message_visibility(actor),
+            func.lower(Message.body).contains(needle, autoescape=True),
+        )
+        .exists()
+    )
     options: list[ColumnElement[bool]] = [
-        func.lower(Ticket.subject).contains(text.lower(), autoescape=True)
+        func.lower(Ticket.subject).contains(needle, autoescape=True),
+        in_a_message,
     ]
     track_id = normalize_track_id(text)
     if track_id:
@@ -81,8 +114,12 @@ def _text_match(text: str) -> ColumnElement[bool]:
 
 
 def _ordered(statement: Select[Any], query: TicketQuery) -> Select[Any]:
+    order: list[UnaryExpression[Any]] = []
+    if query.sort == "due":
+        # Backends disagree on where NULLs sort (and MariaDB has no NULLS LAST): say it.
+        order.append(case((Ticket.resolution_by.is_(None), 1), else_=0).asc())
     column = _SORT_COLUMNS[query.sort]
-    order: list[UnaryExpression[Any]] = [column.desc() if query.descending else column.asc()]
+    order.append(column.desc() if query.descending else column.asc())
     if query.sort == "priority":  # equal priorities: the most recently active first
         order.append(Ticket.last_reply_at.desc())
     order.append(Ticket.id.desc() if query.descending else Ticket.id.asc())
@@ -96,8 +133,23 @@ def page(
     visibility: ColumnElement[bool],
     query: TicketQuery,
 ) -> Page[TicketSummary]:
-    where = _filters(actor, settings, visibility, query)
+    where = filters(actor, settings, visibility, query)
     total = session.scalar(select(func.count()).select_from(Ticket).where(*where)) or 0
+    return Page[TicketSummary](
+        items=summaries(session, actor, where, query),
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+    )
+
+
+def summaries(
+    session: Session,
+    actor: Actor,
+    where: Sequence[ColumnElement[bool]],
+    query: TicketQuery,
+) -> list[TicketSummary]:
+    """The page `query` asks for of the tickets matching `where`, in one SQL statement."""
     statement = (
         select(Ticket)
         .where(*where)
@@ -111,12 +163,7 @@ def page(
         .offset((query.page - 1) * query.per_page)
     )
     rows = session.scalars(_ordered(statement, query)).unique().all()
-    return Page[TicketSummary](
-        items=[ticket_summary(actor, t) for t in rows],
-        total=total,
-        page=query.page,
-        per_page=query.per_page,
-    )
+    return [ticket_summary(actor, t) for t in rows]
 
 
 def counts(
@@ -126,7 +173,7 @@ def counts(
     visibility: ColumnElement[bool],
     query: TicketQuery,
 ) -> StatusCounts:
-    where = _filters(actor, settings, visibility, query, with_status=False)
+    where = filters(actor, settings, visibility, query, with_status=False)
     rows = session.execute(
         select(Ticket.status, func.count()).where(*where).group_by(Ticket.status)
     ).all()

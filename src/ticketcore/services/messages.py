@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from .base import Service
 from .changes import audit, set_status
 from .convert import message_out, ticket_out
 from .sla import on_first_response
+from .staleness import check_unchanged
 
 
 class MessageService(Service):
@@ -34,7 +36,8 @@ class MessageService(Service):
 
         A customer's reply ends "waiting on you" (Pending becomes Open) and, on a finished ticket,
         reopens it, is refused, or is simply added, per `reply_on_closed`. Staff may pass `status`
-        to leave the ticket in; the first staff reply sets the first-response time.
+        to leave the ticket in; the first staff reply sets the first-response time. With
+        `unchanged_since`, `StaleTicket` if someone else acted on the ticket after that moment.
         """
         values = parse(ReplyCreate, data, fields)
         with self.transaction() as uow:
@@ -42,6 +45,7 @@ class MessageService(Service):
             tickets = self.helpdesk.tickets
             ticket = tickets.load(session, actor, ticket_id, for_update=True)
             tickets.require(actor, ticket, Action.REPLY)
+            check_unchanged(session, actor, ticket, values.unchanged_since)
             old_status = ticket.status
             errors: dict[str, list[str]] = {}
             target = None
@@ -95,6 +99,15 @@ class MessageService(Service):
                 set_status(uow, actor, ticket, target)
             session.flush()
             audit(uow, actor, ticket, "replied", new=message.id)
+            if (
+                not actor.is_staff
+                and ticket.conversation_type == "document_request"
+                and ticket.document_received_at is None
+                and message.attachments
+            ):  # the first file the customer sends answers the request
+                ticket.document_received_at = now
+                names = ", ".join(a.filename for a in message.attachments)
+                audit(uow, actor, ticket, "document_received", new=names)
             out = message_out(actor, ticket, message)
             snapshot = ticket_out(Actor.system(), ticket)
             event = Event.AGENT_REPLIED if actor.is_staff else Event.CUSTOMER_REPLIED
@@ -124,8 +137,11 @@ class MessageService(Service):
         ticket_id: int,
         body: str,
         attachments: Sequence[UploadedFile] = (),
+        *,
+        unchanged_since: datetime | None = None,
     ) -> MessageOut:
-        """An internal note: staff only, never shown, counted or sent to a customer."""
+        """An internal note: staff only, never shown, counted or sent to a customer. With
+        `unchanged_since`, `StaleTicket` if someone else acted on the ticket after that moment."""
         body = body.strip()
         errors: dict[str, list[str]] = {}
         if not body:
@@ -137,6 +153,7 @@ class MessageService(Service):
             tickets = self.helpdesk.tickets
             ticket = tickets.load(session, actor, ticket_id, for_update=True)
             tickets.require(actor, ticket, Action.NOTE)
+            check_unchanged(session, actor, ticket, unchanged_since)
             try:
                 check_files(list(attachments), self.settings)
             except InvalidInput as exc:

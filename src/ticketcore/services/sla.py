@@ -11,23 +11,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
+from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Calendar, SlaEvent, SlaPolicy, SlaState, Team, Ticket
 from ..notify.events import Event
 from ..notify.queue import queue_event
 from ..permissions import Actor
 from ..schemas import (
     CalendarCreate,
+    CalendarDetail,
     CalendarOut,
+    CalendarUpdate,
     SlaCheckResult,
     SlaPolicyCreate,
     SlaPolicyOut,
+    SlaPolicyUpdate,
     parse,
 )
 from ..sla import text
@@ -83,14 +86,19 @@ def apply_policy(uow: UnitOfWork, ticket: Ticket) -> None:
         ticket.response_by = ticket.resolution_by = None
         ticket.sla_state = None
         return
+    _set_deadlines(helpdesk, ticket, policy)
+    ticket.sla_state = SlaState.ON_TRACK
+    refresh_state(uow, ticket, sticky=False)
+
+
+def _set_deadlines(helpdesk: Helpdesk, ticket: Ticket, policy: SlaPolicy) -> None:
+    """Both deadlines from the ticket's opening time, on the policy's calendar as it is now."""
     calendar = calendar_for(helpdesk, policy.calendar)
     if policy.first_response_minutes is not None:
         ticket.response_by = calendar.add(ticket.created_at, policy.first_response_minutes)
     else:
         ticket.response_by = None
     _set_resolution_by(ticket, policy, calendar)
-    ticket.sla_state = SlaState.ON_TRACK
-    refresh_state(uow, ticket, sticky=False)
 
 
 def _set_resolution_by(ticket: Ticket, policy: SlaPolicy, calendar: BusinessCalendar) -> None:
@@ -217,17 +225,14 @@ def record_event(
 class SlaService(Service):
     """Calendars and policies (admins), and the periodic check (`ticketcore sla check`)."""
 
+    # -------------------------------------------------------------- calendars
+
     def create_calendar(
         self, actor: Actor, data: CalendarCreate | Mapping[str, Any] | None = None, **fields: Any
     ) -> CalendarOut:
         require_admin(actor)
         values = parse(CalendarCreate, data, fields)
-        try:
-            calendar = BusinessCalendar.from_dict(values.definition)
-        except InvalidInput as exc:
-            raise InvalidInput(
-                {f"definition.{k}" if k else "definition": v for k, v in exc.errors.items()}
-            ) from None
+        calendar = _parse_definition(values.definition)
         with self.transaction() as uow:
             row = Calendar(
                 name=values.name,
@@ -240,11 +245,66 @@ class SlaService(Service):
             uow.session.flush()
             return CalendarOut.model_validate(row)
 
+    def update_calendar(
+        self,
+        actor: Actor,
+        calendar_id: int,
+        data: CalendarUpdate | Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> CalendarDetail:
+        """Change the name or the hours and holidays. A new definition bumps `version`, which
+        is how every process's calendar cache learns that its copy is stale. Open tickets keep
+        their deadlines unless `recalculate_open_tickets` is set."""
+        require_admin(actor)
+        values = parse(CalendarUpdate, data, fields)
+        calendar = _parse_definition(values.definition) if values.definition is not None else None
+        with self.transaction() as uow:
+            row = _load_calendar(uow.session, calendar_id)
+            if values.name is not None:
+                row.name = values.name
+            if calendar is not None and calendar.to_dict() != row.definition:
+                row.definition = calendar.to_dict()
+                row.version += 1
+                stale = [k for k in list(self.helpdesk.calendar_cache) if k and k[0] == row.id]
+                uow.after_commit(lambda: _forget(self.helpdesk, stale))
+            if values.recalculate_open_tickets:
+                using = select(SlaPolicy.id).where(SlaPolicy.calendar_id == row.id)
+                _recalculate(uow, Ticket.sla_policy_id.in_(using))
+            uow.session.flush()
+            return _calendar_detail(uow.session, row)
+
+    def delete_calendar(self, actor: Actor, calendar_id: int) -> None:
+        """Only a calendar no policy uses (not even a removed one that tickets still follow)."""
+        require_admin(actor)
+        with self.transaction() as uow:
+            session = uow.session
+            row = _load_calendar(session, calendar_id)
+            users = session.scalars(
+                select(SlaPolicy.name).where(SlaPolicy.calendar_id == row.id)
+            ).all()
+            if users:
+                raise Conflict(f"the calendar is used by the SLA policies {', '.join(users)}")
+            session.delete(row)
+
+    def calendars(self, actor: Actor) -> list[CalendarDetail]:
+        require_admin(actor)
+        with self.reading() as uow:
+            rows = uow.session.scalars(select(Calendar)).all()
+            ordered = sorted(rows, key=lambda c: (c.name.casefold(), c.name, c.id))
+            return [_calendar_detail(uow.session, row) for row in ordered]
+
+    def calendar_detail(self, actor: Actor, calendar_id: int) -> CalendarDetail:
+        require_admin(actor)
+        with self.reading() as uow:
+            return _calendar_detail(uow.session, _load_calendar(uow.session, calendar_id))
+
     def calendar(self, ref: int | str | None) -> BusinessCalendar:
         """The business calendar by id or slug (None: around the clock, UTC)."""
         with self.reading() as uow:
             row = find_calendar(uow.session, ref) if ref is not None else None
             return calendar_for(self.helpdesk, row)
+
+    # -------------------------------------------------------------- policies
 
     def create_policy(
         self, actor: Actor, data: SlaPolicyCreate | Mapping[str, Any] | None = None, **fields: Any
@@ -253,33 +313,7 @@ class SlaService(Service):
         values = parse(SlaPolicyCreate, data, fields)
         with self.transaction() as uow:
             session = uow.session
-            errors = FieldErrors()
-            calendar = (
-                errors.check(find_calendar, session, values.calendar)
-                if values.calendar is not None
-                else None
-            )
-            team = (
-                errors.check(find_team, session, values.team) if values.team is not None else None
-            )
-            organization = (
-                errors.check(find_organization, session, values.organization)
-                if values.organization is not None
-                else None
-            )
-            priority = (
-                errors.check(parse_priority, values.priority)
-                if values.priority is not None
-                else None
-            )
-            if values.is_default and (values.team or values.organization or values.priority):
-                errors.errors[""] = [
-                    "the default policy applies to every ticket: give it no conditions"
-                ]
-            errors.raise_if_any()
-            if values.is_default:
-                for other in session.scalars(select(SlaPolicy).where(SlaPolicy.is_default)):
-                    other.is_default = False
+            conditions = _policy_references(session, values, values.is_default)
             position = values.position
             if position is None:
                 position = (session.scalar(select(func.max(SlaPolicy.position))) or 0) + 10
@@ -289,19 +323,99 @@ class SlaService(Service):
                 position=position,
                 is_default=values.is_default,
                 is_active=True,
-                priority=priority,
-                team_id=team.id if team else None,
-                organization_id=organization.id if organization else None,
                 first_response_minutes=values.first_response_minutes,
                 resolution_minutes=values.resolution_minutes,
-                calendar_id=calendar.id if calendar else None,
                 created_at=self.helpdesk.clock.now(),
+                **conditions,
             )
+            if values.is_default:
+                _only_default(session, policy)
             session.add(policy)
             session.flush()
             return SlaPolicyOut.model_validate(policy)
 
+    def update_policy(
+        self,
+        actor: Actor,
+        policy_id: int,
+        data: SlaPolicyUpdate | Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> SlaPolicyOut:
+        """Change the fields given. Tickets that have the policy keep their deadlines unless
+        `recalculate_open_tickets` is set; tickets are never moved to another policy."""
+        require_admin(actor)
+        values = parse(SlaPolicyUpdate, data, fields)
+        given = values.model_fields_set
+        with self.transaction() as uow:
+            session = uow.session
+            policy = _load_policy(session, policy_id)
+            is_default = policy.is_default if values.is_default is None else values.is_default
+            changes = _policy_references(session, values, is_default, current=policy)
+            if values.name is not None:
+                policy.name = values.name
+            for target in ("first_response_minutes", "resolution_minutes"):
+                if target in given:
+                    setattr(policy, target, getattr(values, target))
+            for attribute, value in changes.items():
+                setattr(policy, attribute, value)
+            if is_default and not policy.is_default:
+                _only_default(session, policy)
+            policy.is_default = is_default
+            session.flush()
+            session.expire(policy, ["calendar"])  # calendar_id may have changed beneath it
+            if values.recalculate_open_tickets:
+                _recalculate(uow, Ticket.sla_policy_id == policy.id)
+            return SlaPolicyOut.model_validate(policy)
+
+    def delete_policy(self, actor: Actor, policy_id: int) -> bool:
+        """Remove a policy: True when it was deleted; False when tickets had it, so it was
+        only taken out of use (they keep their deadlines, and their clocks keep running)."""
+        require_admin(actor)
+        with self.transaction() as uow:
+            session = uow.session
+            policy = _load_policy(session, policy_id)
+            if session.scalar(select(Ticket.id).where(Ticket.sla_policy_id == policy.id).limit(1)):
+                policy.is_active = policy.is_default = False
+                return False
+            session.delete(policy)
+            return True
+
+    def move_policy(
+        self, actor: Actor, policy_id: int, direction: Literal["up", "down"]
+    ) -> list[SlaPolicyOut]:
+        """Swap a policy with its neighbour in the match order; returns the new order. The
+        default policy has no place in it: it applies when no other matches."""
+        require_admin(actor)
+        if direction not in ("up", "down"):
+            raise InvalidInput("must be up or down", field="direction")
+        with self.transaction() as uow:
+            session = uow.session
+            policy = _load_policy(session, policy_id)
+            if policy.is_default:
+                raise InvalidInput("the default policy always applies last", field="direction")
+            ordered = list(
+                session.scalars(
+                    select(SlaPolicy)
+                    .where(SlaPolicy.is_active.is_(True), SlaPolicy.is_default.is_(False))
+                    .order_by(SlaPolicy.position, SlaPolicy.id)
+                ).all()
+            )
+            here = ordered.index(policy)
+            there = here - 1 if direction == "up" else here + 1
+            if 0 <= there < len(ordered):
+                ordered[here], ordered[there] = ordered[there], ordered[here]
+            for n, row in enumerate(ordered, start=1):
+                row.position = n * 10
+            session.flush()
+        return self.policies()
+
+    def policy(self, actor: Actor, policy_id: int) -> SlaPolicyOut:
+        require_admin(actor)
+        with self.reading() as uow:
+            return SlaPolicyOut.model_validate(_load_policy(uow.session, policy_id))
+
     def policies(self) -> list[SlaPolicyOut]:
+        """The policies in use, in the order they are tried; the default comes last."""
         with self.reading() as uow:
             rows = uow.session.scalars(
                 select(SlaPolicy)
@@ -309,6 +423,43 @@ class SlaService(Service):
                 .order_by(SlaPolicy.is_default, SlaPolicy.position, SlaPolicy.id)
             ).all()
             return [SlaPolicyOut.model_validate(r) for r in rows]
+
+    def preview(
+        self,
+        actor: Actor,
+        *,
+        policy: int | None = None,
+        first_response_minutes: int | None = None,
+        resolution_minutes: int | None = None,
+        calendar: int | str | None = None,
+        start: datetime | None = None,
+    ) -> tuple[datetime | None, datetime | None]:
+        """(response by, resolution by) of a ticket opened at `start` (default: now), under a
+        saved policy or under targets on a calendar (None: around the clock). A target that
+        is not set gives None. Business time is counted by the calendar as tickets count it."""
+        require_admin(actor)
+        if policy is not None and (
+            first_response_minutes is not None or resolution_minutes is not None or calendar
+        ):
+            raise InvalidInput("give a policy, or targets and a calendar, not both")
+        moment = start or self.helpdesk.clock.now()
+        with self.reading() as uow:
+            session = uow.session
+            if policy is not None:
+                row = _load_policy(session, policy)
+                first_response_minutes = row.first_response_minutes
+                resolution_minutes = row.resolution_minutes
+                business = calendar_for(self.helpdesk, row.calendar)
+            else:
+                found = find_calendar(session, calendar) if calendar not in (None, "") else None
+                business = calendar_for(self.helpdesk, found)
+        response_by = (
+            None if first_response_minutes is None else business.add(moment, first_response_minutes)
+        )
+        resolution_by = (
+            None if resolution_minutes is None else business.add(moment, resolution_minutes)
+        )
+        return response_by, resolution_by
 
     def policy_for(
         self,
@@ -421,3 +572,102 @@ class _Probe:
 
 def _default_team(session: Session) -> int | None:
     return session.scalar(select(Team.id).where(Team.is_default.is_(True)))
+
+
+# ------------------------------------------------------------------ administration helpers
+
+
+def _parse_definition(definition: Mapping[str, Any]) -> BusinessCalendar:
+    try:
+        return BusinessCalendar.from_dict(definition)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            {f"definition.{k}" if k else "definition": v for k, v in exc.errors.items()}
+        ) from None
+
+
+def _load_calendar(session: Session, calendar_id: int) -> Calendar:
+    row = session.get(Calendar, calendar_id)
+    if row is None:
+        raise NotFound(f"no calendar {calendar_id}")
+    return row
+
+
+def _load_policy(session: Session, policy_id: int) -> SlaPolicy:
+    """A policy in use; one taken out of use stays only for the tickets that had it."""
+    policy = session.get(SlaPolicy, policy_id)
+    if policy is None or not policy.is_active:
+        raise NotFound(f"no SLA policy {policy_id}")
+    return policy
+
+
+def _calendar_detail(session: Session, row: Calendar) -> CalendarDetail:
+    names = session.scalars(
+        select(SlaPolicy.name)
+        .where(SlaPolicy.calendar_id == row.id, SlaPolicy.is_active.is_(True))
+        .order_by(SlaPolicy.is_default, SlaPolicy.position, SlaPolicy.id)
+    ).all()
+    return CalendarDetail(
+        id=row.id,
+        name=row.name,
+        slug=row.slug,
+        definition=row.definition,
+        version=row.version,
+        policy_names=list(names),
+    )
+
+
+def _policy_references(
+    session: Session,
+    values: SlaPolicyCreate | SlaPolicyUpdate,
+    is_default: bool,
+    current: SlaPolicy | None = None,
+) -> dict[str, Any]:
+    """The calendar and conditions given (all of them for a new policy), as column values;
+    every unknown reference reported at once. "" means none, as an empty form field does."""
+    given = values.model_fields_set if current is not None else set(_REFERENCES)
+    errors = FieldErrors()
+    resolved: dict[str, Any] = {}
+    for name, (column, find) in _REFERENCES.items():
+        if name in given:
+            ref = getattr(values, name)
+            resolved[column] = None if ref in (None, "") else errors.check(find, session, ref)
+    conditions = [
+        resolved[c] if c in resolved else getattr(current, c, None)
+        for c in ("priority", "team_id", "organization_id")
+    ]
+    if is_default and any(c is not None for c in conditions):
+        errors.errors[""] = ["the default policy applies to every ticket: give it no conditions"]
+    errors.raise_if_any()
+    return resolved
+
+
+_REFERENCES: dict[str, tuple[str, Any]] = {
+    "calendar": ("calendar_id", lambda session, ref: find_calendar(session, ref).id),
+    "priority": ("priority", lambda session, ref: parse_priority(ref)),
+    "team": ("team_id", lambda session, ref: find_team(session, ref).id),
+    "organization": ("organization_id", lambda session, ref: find_organization(session, ref).id),
+}
+
+
+def _only_default(session: Session, policy: SlaPolicy) -> None:
+    for other in session.scalars(select(SlaPolicy).where(SlaPolicy.is_default.is_(True))):
+        if other is not policy:
+            other.is_default = False
+
+
+def _recalculate(uow: UnitOfWork, which: Any) -> None:
+    """New deadlines for the unfinished tickets `which` selects, from their opening times and
+    the policy they have; a breach already recorded stays (its warning was given)."""
+    active = [s for s in Status if s not in FINISHED]
+    tickets = uow.session.scalars(select(Ticket).where(which, Ticket.status.in_(active))).all()
+    for ticket in tickets:
+        if ticket.sla_policy is not None:
+            _set_deadlines(uow.helpdesk, ticket, ticket.sla_policy)
+            refresh_state(uow, ticket)
+
+
+def _forget(helpdesk: Helpdesk, keys: list[Any]) -> None:
+    """Drop cached calendars of versions no ticket will ask for again in this process."""
+    for key in keys:
+        helpdesk.calendar_cache.pop(key, None)

@@ -6,11 +6,11 @@ import builtins
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..customfields import clean_custom_fields
@@ -19,7 +19,6 @@ from ..models import (
     AuditEvent,
     Feedback,
     Message,
-    Organization,
     ReplySide,
     Role,
     Team,
@@ -32,6 +31,7 @@ from ..notify.queue import queue_event
 from ..permissions import Access, Action, Actor, ActorKind, may, ticket_visibility
 from ..schemas import (
     AuditOut,
+    BulkTicketUpdate,
     CreatedTicket,
     FeedbackCreate,
     FeedbackOut,
@@ -49,13 +49,12 @@ from ..schemas import (
 )
 from ..trackid import new_track_id, normalize_track_id
 from ..workflow import FINISHED, Priority, Status, TicketKind, check_transition
-from . import listing
+from . import listing, merging, staleness, updating
 from .assignment import choose_assignee
 from .attachments import add_message, check_files
 from .base import (
     FieldErrors,
     Service,
-    find_organization,
     find_staff,
     find_team,
     find_template,
@@ -67,9 +66,33 @@ from .convert import ticket_out
 from .sla import apply_policy
 from .unit_of_work import UnitOfWork
 
+# What changing a ticket and showing it read: loaded with the ticket, not one by one later.
+_DETAILS = (
+    selectinload(Ticket.cc),
+    selectinload(Ticket.requester),
+    selectinload(Ticket.assignee),
+    selectinload(Ticket.team),
+    selectinload(Ticket.organization),
+    selectinload(Ticket.template),
+)
+
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _conversation_errors(values: TicketCreate) -> dict[str, list[str]]:
+    """Only conversations have a type; a document request, and nothing else, names the document
+    it waits for, so the customer knows what to attach."""
+    errors: dict[str, list[str]] = {}
+    if values.conversation_type is not None and values.kind != "conversation":
+        errors["conversation_type"] = ["only conversations have a type"]
+    if values.conversation_type == "document_request":
+        if not values.awaited_document:
+            errors["awaited_document"] = ["say which document you are waiting for"]
+    elif values.awaited_document:
+        errors["awaited_document"] = ["only a document request waits for a document"]
+    return errors
 
 
 class TicketService(Service):
@@ -94,24 +117,34 @@ class TicketService(Service):
         )
         if found is None:
             raise NotFound(f"no ticket {ticket_id}")
-        query = (
-            select(Ticket)
-            .where(Ticket.id == ticket_id)
-            .options(
-                selectinload(Ticket.cc),
-                selectinload(Ticket.requester),
-                selectinload(Ticket.assignee),
-                selectinload(Ticket.team),
-                selectinload(Ticket.organization),
-                selectinload(Ticket.template),
-            )
-        )
+        query = select(Ticket).where(Ticket.id == ticket_id).options(*_DETAILS)
         if for_update:
             query = query.with_for_update().execution_options(populate_existing=True)
         ticket = session.scalar(query)
         if ticket is None:  # deleted between the two statements
             raise NotFound(f"no ticket {ticket_id}")
         return ticket
+
+    def load_many(
+        self, session: Session, actor: Actor, ticket_ids: Sequence[int], *, for_update: bool = False
+    ) -> builtins.list[Ticket]:
+        """The tickets in id order if `actor` may see every one, else `NotFound` naming none.
+        Locked in id order, two callers over the same tickets queue instead of deadlocking."""
+        ids = sorted(set(ticket_ids))
+        visible = session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.id.in_(ids), self.visibility(actor))
+        )
+        if visible != len(ids):
+            raise NotFound("no such ticket")
+        query = select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id).options(*_DETAILS)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        found = session.scalars(query).all()
+        if len(found) != len(ids):  # deleted between the two statements
+            raise NotFound("no such ticket")
+        return builtins.list(found)
 
     def require(self, actor: Actor, ticket: Ticket, action: Action) -> None:
         decision = self.helpdesk.hook.permission_for_ticket(
@@ -215,6 +248,12 @@ class TicketService(Service):
                 errors.errors["kind"] = ["only staff start conversations"]
             if values.assignee is not None:
                 errors.errors["assignee"] = ["the assignee is chosen for you"]
+            if values.conversation_type is not None:
+                errors.errors["conversation_type"] = ["only staff start conversations"]
+            if values.awaited_document is not None:
+                errors.errors["awaited_document"] = ["only staff start conversations"]
+        else:
+            errors.errors.update(_conversation_errors(values))
         if not requester.is_active:
             errors.errors["requester"] = ["this account is deactivated"]
         if values.is_public and not settings.public_tickets:
@@ -255,6 +294,10 @@ class TicketService(Service):
             track_id=self._free_track_id(session),
             subject=values.subject,
             kind=TicketKind(values.kind),
+            conversation_type=(
+                (values.conversation_type or "general") if values.kind == "conversation" else None
+            ),
+            awaited_document=values.awaited_document or None,
             requester_id=requester.id,
             organization_id=requester.organization_id,
             team_id=team.id if team else None,
@@ -373,6 +416,15 @@ class TicketService(Service):
             ).all()
             return [AuditOut.model_validate(r) for r in rows]
 
+    def changes_since(self, actor: Actor, ticket_id: int, since: datetime) -> builtins.list[str]:
+        """What others did on the ticket after `since`, one line each ("Bill replied at 14:02"):
+        the lines `StaleTicket` carries, for a page that warns before its form is sent."""
+        if not actor.is_staff:
+            raise PermissionDenied("only staff follow a ticket's changes")
+        with self.reading() as uow:
+            ticket = self.load(uow.session, actor, ticket_id)
+            return staleness.changes_since(uow.session, actor, ticket, since)
+
     # ------------------------------------------------------------ changing
 
     def update(
@@ -383,131 +435,31 @@ class TicketService(Service):
         **fields: Any,
     ) -> TicketOut:
         """Staff change status, priority, team, assignee, subject or custom fields; each change
-        is audited. `assignee=0` (or "none") unassigns."""
-        values = parse(TicketUpdate, data, fields)
-        given = values.model_fields_set
-        with self.transaction() as uow:
-            session = uow.session
-            ticket = self.load(session, actor, ticket_id, for_update=True)
-            self.require(actor, ticket, Action.UPDATE)
-            errors = FieldErrors()
-            new_status = values.status if "status" in given else None
-            if new_status is not None:
-                errors.check(check_transition, ticket.status, new_status)
-            priority = (
-                errors.check(parse_priority, values.priority)
-                if "priority" in given and values.priority is not None
-                else None
-            )
-            team = (
-                errors.check(find_team, session, values.team)
-                if "team" in given and values.team is not None
-                else None
-            )
-            assignee: User | None = None
-            unassign = "assignee" in given and values.assignee in (None, 0, "0", "none")
-            if "assignee" in given and not unassign:
-                assignee = errors.check(find_staff, session, values.assignee, "assignee")
-                if assignee is not None and not assignee.is_active:
-                    errors.errors["assignee"] = [f"{assignee.email} is deactivated"]
-            organization: Organization | None = None
-            drop_organization = "organization" in given and values.organization in (
-                None,
-                0,
-                "0",
-                "none",
-            )
-            if "organization" in given and not drop_organization:
-                organization = errors.check(find_organization, session, values.organization)
-            custom = None
-            if values.custom_fields is not None:
-                if ticket.template is None:
-                    errors.errors["custom_fields"] = ["this ticket has no template"]
-                else:
-                    cleaned = errors.check(
-                        clean_custom_fields,
-                        ticket.template.fields,
-                        values.custom_fields,
-                        partial=True,
-                    )
-                    if cleaned is not None:
-                        custom = {**ticket.custom_fields, **cleaned}
-            errors.raise_if_any()
+        is audited. `assignee=0` (or "none") unassigns. With `unchanged_since`, `StaleTicket`
+        if someone else acted on the ticket after that moment."""
+        return updating.update(self, actor, ticket_id, parse(TicketUpdate, data, fields))
 
-            now = self.helpdesk.clock.now()
-            changed = assignee_changed = False
-            sla_inputs_changed = False  # priority, team and organization choose the SLA policy
-            if values.subject is not None and values.subject != ticket.subject:
-                audit(uow, actor, ticket, "changed", "subject", ticket.subject, values.subject)
-                ticket.subject = values.subject
-                changed = True
-            if priority is not None and priority != ticket.priority:
-                audit(
-                    uow, actor, ticket, "changed", "priority", ticket.priority.label, priority.label
-                )
-                ticket.priority = priority
-                changed = sla_inputs_changed = True
-            if team is not None and team.id != ticket.team_id:
-                audit(uow, actor, ticket, "changed", "team", _name(ticket.team), team.name)
-                ticket.team = team
-                changed = sla_inputs_changed = True
-            if (organization is not None and organization.id != ticket.organization_id) or (
-                drop_organization and ticket.organization_id is not None
-            ):
-                audit(
-                    uow,
-                    actor,
-                    ticket,
-                    "changed",
-                    "organization",
-                    _name(ticket.organization),
-                    _name(organization),
-                )
-                ticket.organization = organization
-                changed = sla_inputs_changed = True
-            if (assignee is not None and assignee.id != ticket.assignee_id) or (
-                unassign and ticket.assignee_id is not None
-            ):
-                audit(
-                    uow,
-                    actor,
-                    ticket,
-                    "changed",
-                    "assignee",
-                    _email(ticket.assignee),
-                    _email(assignee),
-                )
-                ticket.assignee = assignee
-                changed = assignee_changed = True
-            if custom is not None and custom != ticket.custom_fields:
-                for key in sorted(set(custom) | set(ticket.custom_fields)):
-                    old, new = ticket.custom_fields.get(key), custom.get(key)
-                    if old != new:
-                        audit(uow, actor, ticket, "changed", f"custom_fields.{key}", old, new)
-                ticket.custom_fields = custom
-                changed = True
-            old_status = ticket.status
-            if sla_inputs_changed:
-                session.flush()  # the policy is chosen by the new team/organization ids
-                apply_policy(uow, ticket)
-            if new_status is not None:
-                set_status(uow, actor, ticket, new_status)
-            if changed:
-                ticket.updated_at = now
-            session.flush()
-            out = ticket_out(actor, ticket)
-            if new_status is not None:
-                self._emit_status(uow, actor, ticket, old_status, notify=True)
-            if assignee_changed:
-                uow.emit(
-                    "after_ticket_assigned",
-                    ticket=ticket_out(Actor.system(), ticket),
-                    assignee_id=ticket.assignee_id,
-                    actor=actor,
-                )
-                if ticket.assignee_id is not None and ticket.assignee_id != actor.user_id:
-                    queue_event(uow, Event.ASSIGNED_TO_YOU, ticket, actor=actor)
-            return out
+    def bulk_update(
+        self,
+        actor: Actor,
+        ticket_ids: Sequence[int],
+        data: BulkTicketUpdate | Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> int:
+        """Make the same change (status, priority, team, assignee; `close=True`) to many tickets
+        in one transaction: to all of them or, on any problem, to none.
+
+        A ticket `actor` cannot see is `NotFound` (without saying which); a status one of them
+        cannot move to is `InvalidInput` naming its track ID. Tickets already in the target
+        status keep it. Returns how many tickets changed.
+        """
+        values = parse(BulkTicketUpdate, data, fields)
+        wanted = {name: getattr(values, name) for name in values.model_fields_set - {"close"}}
+        if values.close:
+            if values.status not in (None, Status.CLOSED):
+                raise InvalidInput("choose a status or closing, not both", field="status")
+            wanted["status"] = Status.CLOSED
+        return updating.bulk_update(self, actor, ticket_ids, TicketUpdate.model_validate(wanted))
 
     def close(self, actor: Actor, ticket_id: int, *, resolved: bool = False) -> TicketOut:
         """Close a ticket (or mark it resolved). Customers may finish their own tickets."""
@@ -567,6 +519,11 @@ class TicketService(Service):
                 ticket.updated_at = self.helpdesk.clock.now()
             uow.session.flush()
             return ticket_out(actor, ticket)
+
+    def merge(self, actor: Actor, ticket_id: int, into_id: int) -> TicketOut:
+        """Staff move a ticket's thread into another ticket of the same requester and close it;
+        see `services.merging` for what moves and what stays."""
+        return merging.merge(self, actor, ticket_id, into_id)
 
     def rate(
         self,
@@ -666,11 +623,3 @@ class TicketService(Service):
             queue_event(uow, event, ticket, actor=actor, old_status=old.value)
             if ticket.status is Status.RESOLVED:  # the requester's version asks for a rating
                 queue_event(uow, Event.FEEDBACK_REQUEST, ticket, actor=actor, old_status=old.value)
-
-
-def _name(row: Any) -> str | None:
-    return row.name if row is not None else None
-
-
-def _email(user: User | None) -> str | None:
-    return user.email if user is not None else None

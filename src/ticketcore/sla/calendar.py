@@ -124,8 +124,9 @@ class BusinessCalendar:
     def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
         """Build from `{"timezone": …, "hours": {"mon": [["09:00", "17:00"]], …}, "holidays": […]}`.
 
-        Missing days are closed. Holidays are dates ("2026-12-25") or yearly days ("01-01").
-        An optional "name" is kept for `to_dict`. Nothing in `data` is changed.
+        Missing days are closed. Holidays are dates ("2026-12-25") or yearly days ("01-01"),
+        or `{"date": "2026-12-25", "name": "Christmas Day"}` where a person should read what
+        the day is. An optional "name" is kept for `to_dict`. Nothing in `data` is changed.
         """
         if not isinstance(data, Mapping):
             raise InvalidInput("a calendar is a mapping with timezone, hours and holidays")
@@ -140,7 +141,7 @@ class BusinessCalendar:
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, say
             raise InvalidInput(f"unknown time zone {zone_name!r}", field="timezone") from None
         hours = cls._parse_hours(data.get("hours"))
-        holidays = cls._parse_holidays(data.get("holidays", []))
+        holidays, holiday_names = cls._parse_holidays(data.get("holidays", []))
         definition: dict[str, Any] = {}
         if "name" in data:
             if not isinstance(data["name"], str):
@@ -149,8 +150,11 @@ class BusinessCalendar:
         definition |= {
             "timezone": zone_name,
             "hours": {day: [[_hhmm(a), _hhmm(b)] for a, b in hours[day]] for day in DAYS},
-            "holidays": sorted(f"{m:02d}-{d:02d}" for m, d in holidays.yearly)
-            + sorted(day.isoformat() for day in holidays.dates),
+            "holidays": [
+                {"date": day, "name": holiday_names[day]} if day in holiday_names else day
+                for day in sorted(f"{m:02d}-{d:02d}" for m, d in holidays.yearly)
+                + sorted(day.isoformat() for day in holidays.dates)
+            ],
         }
         return cls(zone_name, hours, holidays, definition)
 
@@ -196,23 +200,36 @@ class BusinessCalendar:
         return parsed
 
     @staticmethod
-    def _parse_holidays(raw: Any) -> _Holidays:
+    def _parse_holidays(raw: Any) -> tuple[_Holidays, dict[str, str]]:
+        """The holidays, and the names of those that have one (by "YYYY-MM-DD" or "MM-DD")."""
         if not isinstance(raw, list | tuple):
             raise InvalidInput("holidays must be a list of dates", field="holidays")
         dates: set[date] = set()
         yearly: set[tuple[int, int]] = set()
-        for item in raw:
+        names: dict[str, str] = {}
+        for entry in raw:
+            item, name = entry, ""
+            if isinstance(entry, Mapping):
+                item, name = entry.get("date"), entry.get("name", "")
+                if set(entry) - {"date", "name"} or not isinstance(name, str):
+                    raise InvalidInput(
+                        f"{entry!r}: a named holiday is {{'date': …, 'name': …}}",
+                        field="holidays",
+                    )
             try:
                 if isinstance(item, datetime):  # a date with a time: which day, in which zone?
                     raise ValueError
                 if isinstance(item, date):
                     dates.add(item)
+                    key = item.isoformat()
                 elif isinstance(item, str) and _DATE.fullmatch(item):
                     dates.add(date.fromisoformat(item))
+                    key = item
                 elif isinstance(item, str) and (match := _YEARLY.fullmatch(item)):
                     month, day = int(match.group(1)), int(match.group(2))
                     date(2024, month, day)  # a leap year: 02-29 is a valid yearly holiday
                     yearly.add((month, day))
+                    key = item
                 else:
                     raise ValueError
             except ValueError:
@@ -220,7 +237,9 @@ class BusinessCalendar:
                     f"{item!r} is not a holiday (YYYY-MM-DD, or MM-DD every year)",
                     field="holidays",
                 ) from None
-        return _Holidays(frozenset(dates), frozenset(yearly))
+            if name.strip():
+                names[key] = name.strip()
+        return _Holidays(frozenset(dates), frozenset(yearly)), names
 
     def to_dict(self) -> dict[str, Any]:
         """The definition in the form `from_dict` reads (for storing in the database): times as

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from ..errors import ConfigurationError, Conflict, InvalidInput, NotFound, PermissionDenied
+from ..permissions import ActorKind
 from . import csrf, identity
 from .context import LoginRequired, RequestContext
 from .http import Request, Response, redirect
@@ -70,7 +71,7 @@ class Portal:
         self.environment = make_environment([*template_dirs, *extra_dirs])
         helpdesk.hook.prepare_jinja_environment(helpdesk=helpdesk, environment=self.environment)
         self.router = Router()
-        register_views(self.router)
+        register_views(self.router, helpdesk.settings.agent_path)
 
     @property
     def own_accounts(self) -> bool:
@@ -82,6 +83,7 @@ class Portal:
     def handle(self, request: Request) -> Response:
         if request.path.startswith("/static/"):
             return self.static_file(request.path.removeprefix("/static/"))
+        self.helpdesk.site_settings.refresh()  # another process may have changed them
         user, actor, expired = identity.identify(self.helpdesk, request.session, request.host_user)
         use_language(user.locale if user else "en", user.timezone if user else "UTC")
         ctx = RequestContext(self, request, user, actor)
@@ -131,7 +133,15 @@ class Portal:
             return self.error_page(ctx, 400, gettext_("That did not work"), str(exc))
 
     def _gate(self, ctx: RequestContext, route_name: str) -> Response | None:
-        """Staff who must set up two-factor authentication see nothing else until they have."""
+        """The agent portal is for staff only (customers get 404, as if it did not exist), its
+        administration for admins only; and staff who must set up two-factor authentication see
+        nothing else until they have."""
+        if route_name.startswith("agent."):
+            ctx.require_login()
+            if not ctx.actor.is_staff or (
+                route_name.startswith("agent.admin.") and ctx.actor.kind is not ActorKind.ADMIN
+            ):
+                raise NotFound("no such page")
         user = ctx.user
         if (
             user is None
