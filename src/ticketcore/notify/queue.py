@@ -426,9 +426,7 @@ def _context(
             "requester": ticket.requester.display_name,
             "requester_email": ticket.requester.email if staff else "",
             "assignee": ticket.assignee.display_name if ticket.assignee is not None else "",
-            "url": ticket_url(
-                settings, track_id=ticket.track_id, number=ticket.number, staff=staff
-            ),
+            "url": ticket_url(settings, track_id=ticket.track_id, staff=staff),
         },
         "actor": actor_name,
         "acted_as_staff": acted_as_staff,

@@ -204,7 +204,7 @@ def one_line(text: str, limit: int = 900) -> str:
 # ---------------------------------------------------------------------------- links and sizes
 
 
-def ticket_url(settings: Settings, *, track_id: str, number: int, staff: bool) -> str:
+def ticket_url(settings: Settings, *, track_id: str, staff: bool) -> str:
     """Where a ticket is read: its page in the customer portal, or in the agent portal."""
     base = settings.site_url.rstrip("/")
     if staff:

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -319,24 +319,40 @@ class AccountService(Service):
         except InvalidInput as exc:
             errors.errors.update(exc.errors)
             payload = {}
+        return self.password_from_link(payload, password, errors, self._reset_user, _WRONG_LINK)
+
+    def password_from_link(
+        self,
+        payload: Mapping[str, Any] | None,
+        password: str,
+        errors: FieldErrors,
+        linked_user: Callable[..., User | None],
+        wrong_link: str,
+    ) -> UserOut:
+        """Set the password of the account a signed link names (a reset or an invitation).
+
+        Every problem is reported at once (`errors` may already hold the link's); the link is
+        checked again under the row lock, so two tabs racing with one link set one password.
+        Following the link proved the mailbox, so the address counts as verified, and the
+        account's login failures are forgotten.
+        """
         email = ""
         if payload:
             with self.reading() as uow:
-                user = self._reset_user(uow.session, payload)
+                user = linked_user(uow.session, payload)
                 if user is None:
-                    errors.errors["token"] = [_WRONG_LINK]
+                    errors.errors["token"] = [wrong_link]
                 else:
                     email = user.email
         problems = self.check_password(password, email)
         if problems:
             errors.errors["password"] = problems
         errors.raise_if_any()
-        new_hash = hash_password(password)
+        new_hash = hash_password(password)  # outside the transaction: Argon2 is slow on purpose
         with self.transaction() as uow:
-            # Checked again under the lock: two tabs racing with one link set one password.
-            user = self._reset_user(uow.session, payload, lock=True)
+            user = linked_user(uow.session, payload, lock=True)
             if user is None:
-                raise InvalidInput(_WRONG_LINK, field="token")
+                raise InvalidInput(wrong_link, field="token")
             now = self.helpdesk.clock.now()
             user.password_hash = new_hash
             user.password_changed_at = now

@@ -181,9 +181,7 @@ def _placeholder_values(settings: Settings, ticket: Ticket, agent: User | None) 
         "agent_name": agent.display_name if agent is not None else "",
         "team_name": ticket.team.name if ticket.team is not None else "",
         "site_name": settings.site_name,
-        "ticket_url": ticket_url(
-            settings, track_id=ticket.track_id, number=ticket.number, staff=False
-        ),
+        "ticket_url": ticket_url(settings, track_id=ticket.track_id, staff=False),
     }
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from ..models import Attachment, Message, Organization, Role, Team, TicketTemplate, User
+from ..models import (
+    Attachment,
+    Message,
+    Organization,
+    Role,
+    Team,
+    TemplateField,
+    TicketTemplate,
+    User,
+)
 from ..models.tickets import Ticket
 from ..permissions import Actor
 from ..schemas import (
@@ -157,15 +166,17 @@ def template_out(template: TicketTemplate) -> TemplateOut:
         slug=template.slug,
         description=template.description,
         is_active=template.is_active,
-        fields=[
-            TemplateFieldOut(
-                key=f.key,
-                label=f.label,
-                type=f.type.value,
-                required=f.required,
-                help_text=f.help_text,
-                options=list(f.options or []),
-            )
-            for f in template.fields
-        ],
+        fields=[TemplateFieldOut(**field_values(f)) for f in template.fields],
     )
+
+
+def field_values(field: TemplateField) -> dict[str, Any]:
+    """A custom field as its output models show it (the admin page's adds the id)."""
+    return {
+        "key": field.key,
+        "label": field.label,
+        "type": field.type.value,
+        "required": field.required,
+        "help_text": field.help_text,
+        "options": list(field.options or []),
+    }

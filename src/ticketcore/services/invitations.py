@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput, NotFound
 from ..models import Role, TeamMember, User
 from ..notify.account_mail import AccountMail, account_url, queue_account_email
-from ..passwords import hash_password
 from ..permissions import Actor
 from ..schemas import InvitationCreate, UserCreate, UserOut, email_key, parse
 from .accounts import leave_staff
@@ -111,31 +110,9 @@ class InvitationService(Service):
         """
         errors = FieldErrors()
         payload = errors.check(self._load, token)
-        email = ""
-        if payload is not None:
-            with self.reading() as uow:
-                user = self._user_of(uow.session, payload)
-                if user is None:
-                    errors.errors["token"] = [_WRONG_LINK]
-                else:
-                    email = user.email
-        problems = self.helpdesk.accounts.check_password(password, email)
-        if problems:
-            errors.errors["password"] = problems
-        errors.raise_if_any()
-        # Hashed outside the write transaction (Argon2 is slow on purpose).
-        new_hash = hash_password(password)
-        with self.transaction() as uow:
-            # Checked again under the lock: two tabs racing with one link set one password.
-            user = self._user_of(uow.session, payload, lock=True)
-            if user is None:
-                raise InvalidInput(_WRONG_LINK, field="token")
-            now = self.helpdesk.clock.now()
-            user.password_hash = new_hash
-            user.password_changed_at = now
-            if user.email_verified_at is None:
-                user.email_verified_at = now
-            return user_out(user)
+        return self.helpdesk.accounts.password_from_link(
+            payload, password, errors, self._user_of, _WRONG_LINK
+        )
 
     # ------------------------------------------------------------------ internals
 

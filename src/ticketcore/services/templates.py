@@ -27,7 +27,7 @@ from ..schemas import (
     parse,
 )
 from .base import Service, require_admin, unique_slug
-from .convert import template_out
+from .convert import field_values, template_out
 
 
 class TemplateService(Service):
@@ -237,22 +237,7 @@ def _ticket_counts(session: Session, template_ids: Sequence[int]) -> dict[int, i
 
 def _detail(template: TicketTemplate, counts: Mapping[int, int]) -> TemplateDetail:
     return TemplateDetail(
-        id=template.id,
-        name=template.name,
-        slug=template.slug,
-        description=template.description,
-        is_active=template.is_active,
-        fields=[
-            TemplateFieldDetail(
-                id=f.id,
-                key=f.key,
-                label=f.label,
-                type=f.type.value,
-                required=f.required,
-                help_text=f.help_text,
-                options=list(f.options or []),
-            )
-            for f in template.fields
-        ],
+        **template_out(template).model_dump(exclude={"fields"}),
+        fields=[TemplateFieldDetail(id=f.id, **field_values(f)) for f in template.fields],
         ticket_count=counts.get(template.id, 0),
     )
