@@ -58,6 +58,9 @@ def test_customers_get_404_on_every_agent_page(web: SimpleNamespace) -> None:
         assert carol.post(url, data).status == 404
     assert status_of(web, ticket) is Status.OPEN
     assert web.helpdesk.tickets.list(web.cast.system, requester=web.cast.dave.id).total == 0
+    # A form's address opened in the address bar tells a customer nothing either.
+    assert carol.get(f"{QUEUE}/bulk").status == 404
+    assert logged_in(web, web.cast.ann).get(f"{QUEUE}/bulk").status == 405
 
 
 def test_visitors_are_sent_to_log_in(web: SimpleNamespace) -> None:

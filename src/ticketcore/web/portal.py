@@ -117,13 +117,10 @@ class Portal:
                 target += "?" + urlencode(request.query.to_dict())
             return redirect(self.login_url(ctx, target))
         except (NotFound, PermissionDenied):
-            return self.error_page(
-                ctx,
-                404,
-                gettext_("Page not found"),
-                gettext_("There is nothing here, or you may not see it."),
-            )
+            return self._not_found(ctx)
         except MethodNotAllowed as exc:
+            if self._agent_path(request.path) and not ctx.actor.is_staff:
+                return self._not_found(ctx)  # not even the shape of the agent portal's URLs
             response = self.error_page(ctx, 405, gettext_("Method not allowed"), "")
             response.headers.append(("Allow", ", ".join(exc.allowed)))
             return response
@@ -131,6 +128,18 @@ class Portal:
             return self.error_page(ctx, 409, gettext_("That did not work"), str(exc))
         except InvalidInput as exc:
             return self.error_page(ctx, 400, gettext_("That did not work"), str(exc))
+
+    def _not_found(self, ctx: RequestContext) -> Response:
+        return self.error_page(
+            ctx,
+            404,
+            gettext_("Page not found"),
+            gettext_("There is nothing here, or you may not see it."),
+        )
+
+    def _agent_path(self, path: str) -> bool:
+        prefix = self.helpdesk.settings.agent_path
+        return path == prefix or path.startswith(prefix + "/")
 
     def _gate(self, ctx: RequestContext, route_name: str) -> Response | None:
         """The agent portal is for staff only (customers get 404, as if it did not exist), its
