@@ -16,18 +16,20 @@ from typing import Any
 import pytest
 
 from cast_of_users import build_cast
-from databases import BACKENDS, server_database
+from databases import BACKENDS, server_database_for
 from ticketcore import FakeClock, Helpdesk
 from ticketcore.testing import make_helpdesk
 
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each backend in turn, private to this test."""
+    """A database of each backend in turn, private to this test: on SQLite a new file, on the
+    servers one with ticketcore's tables and no rows (no tables at all if the test is marked
+    `empty_database`)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ticketcore.db'}"
         return
-    with server_database(request.param) as url:
+    with server_database_for(request, request.param) as url:
         yield url
 
 

@@ -46,6 +46,7 @@ def assert_one_error_line(result: Result) -> str:
 # ------------------------------------------------------------------ end to end
 
 
+@pytest.mark.empty_database
 def test_upgrade_and_demo_data_then_the_api_agrees(database_url: str, tmp_path: Path) -> None:
     base = ["--database-url", database_url, "--attachments-dir", str(tmp_path / "files")]
     upgraded = run([*base, "db", "upgrade"])
@@ -265,6 +266,7 @@ def test_tickets_auto_close_closes_what_was_resolved_8_days_ago(
 # ------------------------------------------------------------------ databases that are not ready
 
 
+@pytest.mark.empty_database
 @pytest.mark.parametrize(
     "args",
     [

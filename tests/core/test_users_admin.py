@@ -318,9 +318,12 @@ def test_an_account_that_can_log_in_is_not_invited(helpdesk, cast, invitations):
 
 def test_a_customer_without_a_password_is_invited_as_staff(helpdesk, cast, invitations):
     """Frank came by email (no password); an admin makes him an agent by inviting him."""
-    frank = invitations.invite(cast.ada_actor, email=cast.frank.email, role="agent", teams=[1])
+    support = cast.support.id
+    frank = invitations.invite(
+        cast.ada_actor, email=cast.frank.email, role="agent", teams=[support]
+    )
     assert frank.id == cast.frank.id and frank.role == "agent"
-    assert helpdesk.users.details(cast.ada_actor, frank.id).team_ids == [1]
+    assert helpdesk.users.details(cast.ada_actor, frank.id).team_ids == [support]
     assert frank.display_name == "Frank"  # no name given: the account keeps its own
 
 

@@ -26,6 +26,9 @@ from ticketcore.db import make_engine
 from ticketcore.models import Base
 from ticketcore.models.base import UTCDateTime
 
+# Every test starts from a database without tables, as a new site does.
+pytestmark = pytest.mark.empty_database
+
 HOST_TABLE = "CREATE TABLE host_orders (id INTEGER PRIMARY KEY, total INTEGER NOT NULL)"
 
 

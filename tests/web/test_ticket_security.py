@@ -162,7 +162,9 @@ def test_file_names_are_quoted_in_the_header(web: SimpleNamespace) -> None:
     name = 'Rechnung "März"; 1.pdf'
     ticket = carols_ticket(web, attachments=[UploadedFile(filename=name, content=b"%PDF-1.4")])
     carol = logged_in(web, web.cast.carol)
-    served = carol.get(page_url(ticket.track_id) + "/attachments/1/x.pdf")
+    [message] = web.helpdesk.messages.thread(web.cast.system, ticket.id)
+    file_id = message.attachments[0].id
+    served = carol.get(page_url(ticket.track_id, f"attachments/{file_id}/x.pdf"))
     assert served.status == 200
     disposition = served.header("Content-Disposition")
     assert disposition is not None and disposition.startswith("attachment; filename*=UTF-8''")
