@@ -34,10 +34,12 @@ stamp_wanted="$(cat constraints.txt pyproject.toml examples/webhook_plugin/pypro
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.bootstrap-stamp 2>/dev/null)" != "$stamp_wanted" ]; then
   echo "bootstrap: preparing .venv (pinned by constraints.txt)" >&2
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  # mysqlclient (Django's MySQL/MariaDB driver, used by the tests) compiles against these.
+  apt_install libmariadb-dev pkg-config
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]" \
     -e examples/webhook_plugin 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" || true
-  .venv/bin/python -c "import ticketcore, ticketcore_webhook, flask, django, psycopg, pymysql, pytest" \
+  .venv/bin/python -c "import ticketcore, ticketcore_webhook, flask, django, psycopg, pymysql, MySQLdb, pytest" \
     || { echo "bootstrap: installing Python packages failed" >&2; exit 1; }
   echo "$stamp_wanted" > .venv/.bootstrap-stamp
 fi

@@ -24,9 +24,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, DateTime, Dialect, Engine, MetaData, Table, Time, TypeDecorator
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    Table,
+    Time,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeEngine
+
+from .db import make_engine
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -51,27 +62,41 @@ TABLE_PREFIX = "ticketcore_"
 VERSION_TABLE = "ticketcore_alembic_version"
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine | str, revision: str = "head") -> None:
     """Migrate ticketcore's tables up to `revision` (the newest one by default).
 
     Safe to run on every deploy: at the target revision it does nothing. Each revision commits
-    on its own, so a failure leaves the database at the last revision that succeeded.
+    on its own, so a failure leaves the database at the last revision that succeeded. `engine`
+    may be a database URL (a host's own migrate command, which has no engine of ours).
     """
-    with _migration_connection(engine) as connection:
+    with _engine(engine) as bound, _migration_connection(bound) as connection:
         command.upgrade(make_config(connection), revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
+def downgrade(engine: Engine | str, revision: str) -> None:
     """Migrate ticketcore's tables down to `revision`; `"base"` removes every ticketcore table.
 
     At base the version table goes too (Alembic itself would leave it behind, empty), so
     uninstalling leaves the host's database as it was before the first upgrade.
     """
-    with _migration_connection(engine) as connection:
+    with _engine(engine) as bound, _migration_connection(bound) as connection:
         command.downgrade(make_config(connection), revision)
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         if not context.get_current_heads():
             Table(VERSION_TABLE, MetaData()).drop(connection, checkfirst=True)
+
+
+@contextlib.contextmanager
+def _engine(engine: Engine | str) -> Iterator[Engine]:
+    """The caller's engine as it is, or one made for a URL and disposed of afterwards."""
+    if not isinstance(engine, str):
+        yield engine
+        return
+    made = make_engine(engine)  # tuned like the helpdesk's (SQLite: WAL, waits for locks)
+    try:
+        yield made
+    finally:
+        made.dispose()
 
 
 def current(engine: Engine) -> str | None:

@@ -20,6 +20,7 @@ from ticketcore.schemas import TicketOut, UserOut
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+screenshot_prefix = ""  # the site fixture names the adapter, so one's pictures keep the other's
 SECRET = "browser-test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "Correct horse 42"
 MOBILE = {"width": 375, "height": 812}
@@ -71,11 +72,16 @@ def text_of(message: EmailMessage) -> str:
 
 @dataclass
 class Site:
-    """The running example site: its address, its helpdesk and the mail it sent."""
+    """The running example site: its address, its helpdesk and the mail it sent.
+
+    `member_external_id` is how the site names its member Sam to ticketcore (each example has
+    its own way).
+    """
 
     url: str
     helpdesk: Helpdesk
     mail: SmtpSink
+    member_external_id: str
     agent: Actor = field(init=False)
     agent_id: int = field(init=False)
 
@@ -105,6 +111,7 @@ class Site:
 def screenshot(page: Page, name: str) -> None:
     """Save the page at desktop width and at 375 px, where nothing may scroll sideways."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = f"{screenshot_prefix}{name}"
     desktop = page.viewport_size
     page.screenshot(path=SCREENSHOTS / f"{name}-desktop.png", full_page=True)
     page.set_viewport_size(MOBILE)

@@ -1,5 +1,6 @@
-"""Agents' and admins' journeys through the agent portal of the example Flask site, in a real
-browser, with the customer's side open in a second browser where the journey crosses it.
+"""Agents' and admins' journeys through the agent portal of the example Flask and Django sites,
+in a real browser, with the customer's side open in a second browser where the journey crosses
+it.
 
 Staff log in with ticketcore's own accounts at /support/account/login and drive the pages by
 their labels and button texts, as a person does. What a test does not walk through itself (the

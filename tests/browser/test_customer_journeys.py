@@ -1,4 +1,5 @@
-"""Customers' journeys through the portal of the example Flask site, in a real browser.
+"""Customers' journeys through the portal of the example Flask and Django sites, in a real
+browser.
 
 Each test drives the pages by their labels and button texts, as a person does; the agent's side
 goes through the core API, as the agent portal would.
@@ -223,4 +224,4 @@ def test_a_site_member_is_known_to_the_portal_without_logging_in_again(
     expect(page.get_by_role("heading", name="Member question")).to_be_visible()
     ticket = site.ticket(track_id)
     assert ticket.requester.email == "sam@members.example.org"
-    assert site.helpdesk.users.find_by_external_id("member:sam@members.example.org") is not None
+    assert site.helpdesk.users.find_by_external_id(site.member_external_id) is not None

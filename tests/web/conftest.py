@@ -1,5 +1,5 @@
 """The portal behaviour suite runs over every adapter: the in-memory `PortalClient` on SQLite,
-and Flask's test client on every database of the matrix.
+and Flask's and Django's test clients on every database of the matrix.
 
 `web.client()` gives a fresh browser (its own session); `web.helpdesk` and `web.cast` are the
 desk behind the portal.
@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 
 from cast_of_users import build_cast
-from databases import BACKENDS, server_database
+from databases import BACKENDS, server_database_for
 from ticketcore import FakeClock, Helpdesk
 from ticketcore.testing import make_helpdesk
 from ticketcore.web import Portal
@@ -26,7 +26,7 @@ from ticketcore_flask import TicketCore
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse 42"
-WEB_MATRIX = [("memory", "sqlite")] + [("flask", b) for b in BACKENDS]
+WEB_MATRIX = [("memory", "sqlite")] + [(a, b) for a in ("flask", "django") for b in BACKENDS]
 
 
 class Client(Protocol):
@@ -110,13 +110,15 @@ def web_setup(request: pytest.FixtureRequest) -> tuple[str, str]:
 
 
 @pytest.fixture
-def database_url(web_setup: tuple[str, str], tmp_path: Path) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, web_setup: tuple[str, str], tmp_path: Path
+) -> Iterator[str]:
     """Overrides the root fixture: the web matrix decides the backend."""
     backend = web_setup[1]
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'ticketcore.db'}"
         return
-    with server_database(backend) as url:
+    with server_database_for(request, backend) as url:
         yield url
 
 
@@ -127,6 +129,7 @@ def web_factory(
     """Build a portal with chosen settings; returns a namespace with `helpdesk`, `cast`,
     `client()` (a new browser) and `adapter`."""
     made: list[Helpdesk] = []
+    overrides: list[Any] = []
 
     def factory(*, with_cast: bool = True, **settings: Any) -> SimpleNamespace:
         settings.setdefault("secret_key", SECRET)
@@ -139,6 +142,16 @@ def web_factory(
         if web_setup[0] == "memory":
             portal = Portal(helpdesk)
             ns.client = lambda **kw: PortalClient(portal, **kw)
+        elif web_setup[0] == "django":
+            from django.test import override_settings
+
+            from django_harness import DjangoClient, set_up_django
+
+            set_up_django()
+            override = override_settings(TICKETCORE={"OWN_ACCOUNTS": True, "HELPDESK": helpdesk})
+            override.enable()
+            overrides.append(override)
+            ns.client = DjangoClient
         else:
             app = Flask("ticketcore_test_site")
             app.secret_key = SECRET
@@ -149,6 +162,8 @@ def web_factory(
         return ns
 
     yield factory
+    for override in reversed(overrides):
+        override.disable()
     for helpdesk in made:
         helpdesk.close()
 

@@ -8,7 +8,9 @@ import re
 from types import SimpleNamespace
 
 FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
-TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
+TOKEN = re.compile(
+    r'<input type="hidden" name="(?:csrf_token|csrfmiddlewaretoken)" value="([^"]+)">'
+)
 
 
 def post_forms_without_token(html: str) -> list[str]:

@@ -3,12 +3,13 @@ back the `Response`."""
 
 from __future__ import annotations
 
-from .http import HostUser, Params, Request, Response, UploadedFile
+from .http import HostCsrf, HostUser, Params, Request, Response, UploadedFile
 from .portal import Portal
 from .social import ExternalIdentity, LoginProvider
 
 __all__ = [
     "ExternalIdentity",
+    "HostCsrf",
     "HostUser",
     "LoginProvider",
     "Params",

@@ -89,7 +89,18 @@ class RequestContext:
         return [(str(c), str(t)) for c, t in messages]
 
     def csrf_token(self) -> str:
+        if self.request.host_csrf is not None:
+            return self.request.host_csrf.token
         return csrf.token(self.session)
+
+    @property
+    def csrf_field(self) -> str:
+        return self.request.host_csrf.field if self.request.host_csrf else csrf.FIELD
+
+    def static_url(self, filename: str) -> str:
+        if self.request.static_url is not None:
+            return self.request.static_url(filename)
+        return self.url("static", filename=filename)
 
     # ------------------------------------------------------------------ rules
 

@@ -1,7 +1,7 @@
 """CSRF protection: every portal form carries a token that must match the session's.
 
-The token is random per session and compared in constant time. A host that already checks
-CSRF (Django's middleware) marks its requests `csrf_checked` and uses its own token.
+The token is random per session and compared in constant time. A host with its own CSRF
+protection (Django's) passes its token and verdict as `Request.host_csrf` instead.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ def token(session: MutableMapping[str, Any]) -> str:
 
 
 def is_valid(request: Request) -> bool:
-    if request.csrf_checked:
-        return True
+    if request.host_csrf is not None:
+        return request.host_csrf.valid
     expected = request.session.get(SESSION_KEY)
     sent = request.form.get(FIELD) or request.headers.get("X-CSRF-Token", "")
     return (

@@ -6,13 +6,13 @@ An adapter turns its framework's request into a `Request`, calls `Portal.handle`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..schemas import UploadedFile
 
-__all__ = ["HostUser", "Params", "Request", "Response", "UploadedFile", "redirect"]
+__all__ = ["HostCsrf", "HostUser", "Params", "Request", "Response", "UploadedFile", "redirect"]
 
 
 class Params:
@@ -50,13 +50,24 @@ class HostUser:
 
 
 @dataclass(frozen=True)
+class HostCsrf:
+    """The host framework's own CSRF protection (Django's), used instead of the portal's: its
+    token and field name go into every form, and its verdict on this request stands."""
+
+    token: str
+    field: str
+    valid: bool
+
+
+@dataclass(frozen=True)
 class Request:
     """One HTTP request as the portal sees it.
 
     `path` is below the mount point (`/tickets/ABC-DEF-2345`); `script_root` is the mount point
     as the browser sees it (`/support`). `session` is the framework's signed session, written
-    back by the adapter. `csrf_checked` tells the portal the host already verified the CSRF
-    token (Django's middleware), so it does not ask for its own.
+    back by the adapter. `host_csrf` replaces the portal's CSRF tokens with the host's;
+    `static_url` maps a static file name (`ticketcore/portal.css`) to the host's address for it
+    (Django's staticfiles), else the portal serves its files itself.
     """
 
     method: str
@@ -69,7 +80,8 @@ class Request:
     remote_addr: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     host_user: HostUser | None = None
-    csrf_checked: bool = False
+    host_csrf: HostCsrf | None = None
+    static_url: Callable[[str], str] | None = None
 
     def uploads(self, name: str) -> list[UploadedFile]:
         """The files sent in field `name`, without the empty part a browser sends for none."""

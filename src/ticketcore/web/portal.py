@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from ..errors import ConfigurationError, Conflict, InvalidInput, NotFound, PermissionDenied
-from ..permissions import ActorKind
+from ..permissions import Actor, ActorKind
 from . import csrf, identity
 from .context import LoginRequired, RequestContext
 from .http import Request, Response, redirect
@@ -84,15 +84,29 @@ class Portal:
         if request.path.startswith("/static/"):
             return self.static_file(request.path.removeprefix("/static/"))
         self.helpdesk.site_settings.refresh()  # another process may have changed them
-        user, actor, expired = identity.identify(self.helpdesk, request.session, request.host_user)
-        use_language(user.locale if user else "en", user.timezone if user else "UTC")
-        ctx = RequestContext(self, request, user, actor)
-        if expired:
-            ctx.flash(gettext_("Your session ended. Please log in again."), "info")
-        response = self._dispatch(ctx)
-        response.headers.extend(SECURITY_HEADERS)
-        if not any(k.lower() == "cache-control" for k, _ in response.headers):
-            response.headers.append(("Cache-Control", "private, no-store"))
+        try:
+            user, actor, expired = identity.identify(
+                self.helpdesk, request.session, request.host_user
+            )
+        except (InvalidInput, Conflict) as exc:  # the host's user cannot have an account
+            use_language("en", "UTC")
+            ctx = RequestContext(self, request, None, Actor.anonymous())
+            response = self.error_page(
+                ctx,
+                403,
+                gettext_("Your account cannot use the support portal"),
+                gettext_("The site's account has a problem: %(problem)s", problem=str(exc)),
+            )
+        else:
+            use_language(user.locale if user else "en", user.timezone if user else "UTC")
+            ctx = RequestContext(self, request, user, actor)
+            if expired:
+                ctx.flash(gettext_("Your session ended. Please log in again."), "info")
+            response = self._dispatch(ctx)
+        present = {name.lower() for name, _ in response.headers}
+        for name, value in [*SECURITY_HEADERS, ("Cache-Control", "private, no-store")]:
+            if name.lower() not in present:  # a view's own (an attachment's sandbox) wins
+                response.headers.append((name, value))
         return response
 
     def _dispatch(self, ctx: RequestContext) -> Response:
@@ -179,6 +193,8 @@ class Portal:
             "site_name": settings.site_name,
             "url": ctx.url,
             "csrf_token": ctx.csrf_token(),
+            "csrf_field": ctx.csrf_field,
+            "static_url": ctx.static_url,
             "flashes": ctx.take_flashes(),
             "own_accounts": self.own_accounts,
             **values,

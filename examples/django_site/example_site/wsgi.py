@@ -1,0 +1,11 @@
+"""The site for a WSGI server: `gunicorn example_site.wsgi` from examples/django_site."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings")
+
+application = get_wsgi_application()
