@@ -24,6 +24,7 @@ from .services.canned import CannedResponseService
 from .services.conversations import ConversationService
 from .services.dashboard import DashboardService
 from .services.invitations import InvitationService
+from .services.kb import KnowledgeBase
 from .services.messages import MessageService
 from .services.organizations import OrganizationService
 from .services.saved_views import SavedViewService
@@ -83,6 +84,7 @@ class Helpdesk:
         self.saved_views = SavedViewService(self)
         self.dashboard = DashboardService(self)
         self.site_settings = SiteSettingsService(self)
+        self.kb = KnowledgeBase(self)
         self.outbox = OutboxService(self)
         self.mail = InboundMailService(self)
         # Parsed business calendars by (id, version): building one is the slow part of SLA maths.

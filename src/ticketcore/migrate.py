@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeEngine
 
 from .db import make_engine
+from .models.kb import is_search_structure
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -177,7 +178,13 @@ def context_options(dialect: Dialect) -> dict[str, Any]:
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Reflect only ticketcore's tables: the host's tables are none of our business."""
+    """Reflect only ticketcore's tables: the host's tables are none of our business.
+
+    Nor the knowledge base's full-text structures (`models.kb.is_search_structure`), which differ
+    per database and which the models cannot describe: migration 0007 makes them by hand.
+    """
+    if is_search_structure(type_, name):
+        return False
     if type_ == "table":
         return _is_ours(name)
     return True
@@ -187,6 +194,8 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Compare only ticketcore's tables (also catches objects that include_name cannot see)."""
+    if is_search_structure(type_, name):
+        return False
     if type_ == "table":
         return _is_ours(name)
     return True

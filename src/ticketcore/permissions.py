@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 
-from .models import Message, OrganizationStaff, TeamMember, Ticket, TicketCC
+from .models import (
+    ArticleStatus,
+    Audience,
+    KbArticle,
+    Message,
+    OrganizationStaff,
+    TeamMember,
+    Ticket,
+    TicketCC,
+)
 from .settings import Settings
 
 
@@ -138,6 +147,23 @@ def ticket_visibility(
 def message_visibility(actor: Actor) -> ColumnElement[bool]:
     """Internal notes exist only for staff."""
     return true() if actor.is_staff else Message.is_internal.is_(False)
+
+
+def article_visibility(actor: Actor) -> ColumnElement[bool]:
+    """The knowledge-base articles `actor` may read: staff every one, drafts and archived ones
+    included; logged-in customers the published ones; anyone else (nobody logged in, a guest
+    with a ticket link) the published public ones. Any other article does not exist for them."""
+    if actor.is_staff:
+        return true()
+    published = KbArticle.status == ArticleStatus.PUBLISHED
+    if actor.kind is ActorKind.CUSTOMER:
+        return published
+    return and_(published, KbArticle.audience == Audience.PUBLIC)
+
+
+def may_write_articles(actor: Actor) -> bool:
+    """Agents and admins (and the system) write the knowledge base; customers only read it."""
+    return actor.kind in (ActorKind.AGENT, ActorKind.ADMIN, ActorKind.SYSTEM)
 
 
 def may(actor: Actor, ticket: Ticket, action: Action, settings: Settings) -> bool:

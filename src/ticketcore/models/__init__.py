@@ -4,6 +4,19 @@ from .accounts import Organization, OrganizationDomain, OrganizationStaff, Role,
 from .audit import AuditEvent
 from .base import Base
 from .feedback import Feedback
+from .kb import (
+    ArticleStatus,
+    Audience,
+    KbArticle,
+    KbArticleTag,
+    KbCategory,
+    KbOldSlug,
+    KbRelated,
+    KbSuggestion,
+    KbViewCount,
+    KbVote,
+    SuggestionOutcome,
+)
 from .messages import Attachment, Message, MessageSource
 from .notifications import InboundMail, InboundStatus, OutboxMessage, OutboxStatus
 from .security import LoginFailure, SecureData
@@ -14,7 +27,9 @@ from .tickets import Counter, ReplySide, Ticket, TicketCC
 from .work import CannedResponse, SavedView, SiteSetting, Task, TicketTask
 
 __all__ = [
+    "ArticleStatus",
     "Attachment",
+    "Audience",
     "AuditEvent",
     "Base",
     "Calendar",
@@ -24,6 +39,14 @@ __all__ = [
     "FieldType",
     "InboundMail",
     "InboundStatus",
+    "KbArticle",
+    "KbArticleTag",
+    "KbCategory",
+    "KbOldSlug",
+    "KbRelated",
+    "KbSuggestion",
+    "KbViewCount",
+    "KbVote",
     "LoginFailure",
     "Message",
     "MessageSource",
@@ -40,6 +63,7 @@ __all__ = [
     "SlaEvent",
     "SlaPolicy",
     "SlaState",
+    "SuggestionOutcome",
     "Task",
     "Team",
     "TeamMember",

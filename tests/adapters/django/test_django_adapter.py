@@ -342,5 +342,5 @@ def test_manage_py_ticketcore_help_names_the_django_command(
 
 
 def test_the_last_django_migration_brings_ticketcore_to_its_newest_revision() -> None:
-    latest = importlib.import_module("ticketcore_django.migrations.0001_ticketcore_tables")
+    latest = importlib.import_module("ticketcore_django.migrations.0002_knowledge_base")
     assert heads() == [latest.ALEMBIC_REVISION]
