@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import os
 import secrets
 import shutil
 import tempfile
@@ -47,6 +48,10 @@ urlpatterns = [
 def set_up_django() -> None:
     """Configure Django for this process and create its own tables (and, through the app's
     migration, ticketcore's: `migrate` does both)."""
+    # The browser tests' Playwright keeps an event loop running in this process for the whole
+    # session, and Django then refuses ORM calls "from an async context" in later tests; these
+    # tests make their calls synchronously on purpose.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     folder = tempfile.mkdtemp(prefix="tc_django_")
     atexit.register(shutil.rmtree, folder, True)
     settings.configure(
