@@ -26,6 +26,10 @@ def test_every_post_form_on_the_portals_carries_a_token(web: SimpleNamespace) ->
     helpdesk, cast = web.helpdesk, web.cast
     ticket = helpdesk.tickets.create(cast.carol_actor, subject="Forms", body="Check").ticket
     task = helpdesk.tasks.create(cast.ann_actor, title="Call back", ticket=ticket.id)
+    kb_category = helpdesk.kb.categories.create(cast.ann_actor, name="Help")
+    article = helpdesk.kb.articles.create(
+        cast.ann_actor, title="Forms help", body="Text", category="help", status="published"
+    )
     pages = {
         cast.carol: [
             "/support/",
@@ -35,6 +39,10 @@ def test_every_post_form_on_the_portals_carries_a_token(web: SimpleNamespace) ->
             "/support/account/profile",
             "/support/account/password",
             "/support/account/two-factor",
+            "/support/kb",
+            "/support/kb/help",
+            "/support/kb/help/forms-help",
+            "/support/kb/search?q=forms",
         ],
         cast.ann: [
             "/support/agent",
@@ -43,6 +51,11 @@ def test_every_post_form_on_the_portals_carries_a_token(web: SimpleNamespace) ->
             "/support/agent/message",
             "/support/agent/tasks",
             f"/support/agent/tasks/{task.id}",
+            "/support/agent/kb",
+            "/support/agent/kb/new",
+            f"/support/agent/kb/{article.id}",
+            "/support/agent/kb/categories",
+            f"/support/agent/kb/categories/{kb_category.id}",
         ],
         cast.ada: [
             "/support/agent/admin",
@@ -65,6 +78,11 @@ def test_every_post_form_on_the_portals_carries_a_token(web: SimpleNamespace) ->
             assert post_forms_without_token(page.text) == [], url
             checked += page.text.lower().count('method="post"')
     assert checked > 20  # the pages really hold forms
-    for url in ("/support/account/login", "/support/account/register", "/support/account/forgot"):
+    for url in (
+        "/support/account/login",
+        "/support/account/register",
+        "/support/account/forgot",
+        "/support/kb/help/forms-help",
+    ):
         page = web.client().get(url)
         assert post_forms_without_token(page.text) == [], url

@@ -24,6 +24,7 @@ def home(ctx: RequestContext) -> Response:
     values: dict[str, Any] = {
         "typical_response": helpdesk.sla.typical_response(locale=locale),
         "working_hours": helpdesk.sla.working_hours_line(viewer_timezone=zone, locale=locale),
+        "knowledge_base_url": ctx.url("kb.home"),
     }
     if ctx.actor.kind is ActorKind.CUSTOMER:
         counts = helpdesk.tickets.counts(ctx.actor, scope="mine")

@@ -4,6 +4,13 @@ Without JavaScript a template is chosen with a GET form (`?template=<slug>`), wh
 this page with the template's custom fields; the POST then names the template in a hidden field.
 Guests get their ticket's secret token in the session, so the confirmation page and the ticket
 page open for them straight away (the emailed link does the same later, on any device).
+
+Knowledge-base articles matching the subject are offered before a ticket is sent: portal.js
+lists them while the subject is typed; without JavaScript the first POST comes back once with
+the articles and the typed text (`suggestions_seen` then lets the next POST through) — unless
+files were attached, which a browser cannot keep across that extra step. A ticket
+sent after opening a suggestion is recorded as a conversion, so the dashboard counts only
+visitors the article really helped.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from ..http import Response
 from ..identity import GUEST_KEY
 from ..routing import Router
 from ..templating import gettext_ as _
+from . import kb
 
 TEMPLATE = "ticketcore/customer/ticket_new.html"
 GUEST_TOKENS_KEPT = 20  # secret links remembered per browser; the session cookie stays small
@@ -59,6 +67,10 @@ def new_ticket(ctx: RequestContext) -> Response:
         return _render(ctx, form, templates, template, guest)
 
     files = ctx.request.uploads("attachments")
+    if not form["suggestions_seen"] and not files:  # with files chosen, nothing is lost
+        suggestions = kb.suggestions(ctx, form["subject"])
+        if suggestions:
+            return _render(ctx, form, templates, template, guest, suggestions=suggestions)
     if not (guest and captcha_refused(ctx, "guest", form)):
         try:
             made = _create(ctx, form, template, guest)
@@ -144,6 +156,7 @@ def _absorb(
 
 def _created(ctx: RequestContext, made: CreatedTicket, guest: bool) -> Response:
     track_id = made.ticket.track_id
+    _record_conversion(ctx, made)
     if guest and made.guest_token:
         guests = ctx.session.get(GUEST_KEY)
         kept = dict(guests) if isinstance(guests, Mapping) else {}
@@ -155,6 +168,20 @@ def _created(ctx: RequestContext, made: CreatedTicket, guest: bool) -> Response:
     return ctx.redirect("tickets.created", track_id=track_id)
 
 
+def _record_conversion(ctx: RequestContext, made: CreatedTicket) -> None:
+    """The visitor read a suggested article and still needed a ticket: not a deflection."""
+    key = ctx.session.get(kb.VISITOR_KEY)
+    if not ctx.session.pop(kb.SUGGESTED_KEY, False) or not isinstance(key, str):
+        return
+    tickets = ctx.helpdesk.tickets
+    reader = (
+        tickets.guest_actor(made.ticket.track_id, made.guest_token)
+        if made.guest_token
+        else ctx.actor
+    )
+    ctx.helpdesk.kb.deflection.converted(reader, key, made.ticket.id)
+
+
 def _render(
     ctx: RequestContext,
     form: Form,
@@ -164,6 +191,7 @@ def _render(
     *,
     status: int = 200,
     files_lost: bool = False,
+    suggestions: list[dict[str, str]] | None = None,
 ) -> Response:
     helpdesk = ctx.helpdesk
     settings = helpdesk.settings
@@ -184,6 +212,10 @@ def _render(
         priority_options=[(p.name.lower(), _(p.label)) for p in Priority],
         files_lost=files_lost,
         captcha_html=captcha_markup(ctx, "guest") if guest else None,
+        suggestions=suggestions or [],
+        subject_attrs=Markup(
+            'data-kb-suggest="{}" aria-controls="kb-suggestions" autocomplete="off"'
+        ).format(ctx.url("kb.suggest")),
     )
 
 

@@ -14,6 +14,7 @@ from . import (
     admin_templates,
     admin_users,
     dashboard,
+    kb,
     message_client,
     queues,
     tasks,
@@ -38,5 +39,6 @@ def register(router: Router, prefix: str) -> None:
         admin_sla,
         admin_canned,
         admin_settings,
+        kb,
     ):
         module.register(router, prefix)

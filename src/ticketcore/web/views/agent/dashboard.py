@@ -66,4 +66,5 @@ def dashboard(ctx: RequestContext) -> Response:
         data=data,
         panels=panels,
         first_response=duration(data.avg_first_response_week),
+        deflection=ctx.helpdesk.kb.deflection.counts(ctx.actor),
     )

@@ -39,6 +39,7 @@ from ...routing import Router
 from ...templating import format_when
 from ...templating import gettext_ as _
 from ..ticket_page import INLINE_IMAGE_TYPES
+from .kb import link_choices
 from .ticket_extras import extras_context
 
 TEMPLATE = "ticketcore/agent/ticket.html"
@@ -111,6 +112,7 @@ def render_page(
     all_forms["reply"] = reply_form(ticket)
     all_forms["properties"] = properties_form(ticket, template_fields)
     all_forms.update(forms or {})
+    kb_query = ctx.request.query.get("kb")[:200]
     values: dict[str, Any] = {
         "ticket": ticket,
         "seen": helpdesk.clock.now().astimezone(UTC).isoformat(),
@@ -145,6 +147,8 @@ def render_page(
         "number_attrs": Markup('step="any" inputmode="decimal"'),
         "inline_types": INLINE_IMAGE_TYPES,
         "forms": all_forms,
+        "kb_query": kb_query,
+        "kb_links": link_choices(ctx, kb_query),
     }
     values.update(extras_context(ctx, ticket))
     values["revealed"] = dict(revealed or {})
