@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.conf import settings as django_settings
+from django.db import migrations
 from django.shortcuts import resolve_url
 from django.utils.module_loading import import_string
 
@@ -125,9 +126,23 @@ def in_memory(database: Mapping[str, Any]) -> bool:
     return not name or name == ":memory:" or "mode=memory" in name
 
 
-def migrate_database(database: Mapping[str, Any], revision: str) -> None:
-    """Bring ticketcore's tables to `revision` (Django's `migrate` calls this through the app's
-    migrations, so a site runs one command). `TICKETCORE['DATABASE_URL']` wins when set."""
+def alembic_step(revision: str, previous: str) -> migrations.RunPython:
+    """The one operation of each of the app's Django migrations: ticketcore's own (Alembic)
+    migrations up to `revision`, and back down to `previous` when Django unapplies it."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        migrate_database(schema_editor.connection.settings_dict, revision)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        migrate_database(schema_editor.connection.settings_dict, previous, down=True)
+
+    # Alembic works on its own connection: Django must not hold a transaction open meanwhile.
+    return migrations.RunPython(forward, backward, atomic=False)
+
+
+def migrate_database(database: Mapping[str, Any], revision: str, *, down: bool = False) -> None:
+    """Bring ticketcore's tables up (or `down`) to `revision`, so a site runs Django's `migrate`
+    alone. `TICKETCORE['DATABASE_URL']` wins when set."""
     url = raw().get("DATABASE_URL")
     if not url and database.get("ENGINE") == "django.db.backends.sqlite3" and in_memory(database):
         warnings.warn(
@@ -139,8 +154,8 @@ def migrate_database(database: Mapping[str, Any], revision: str) -> None:
         )
         return
     url = url or database_url(database)
-    if revision == "base":
-        downgrade(url, "base")
+    if down:
+        downgrade(url, revision)
     else:
         upgrade(url, revision)
 

@@ -77,6 +77,14 @@ def test_migrate_makes_ticketcore_tables_beside_the_sites(site_database: tuple[d
         assert "Apply all migrations: auth, contenttypes, sessions, ticketcore" in out
         assert "No migrations to apply." in django_admin(database, "migrate")
 
+        django_admin(database, "migrate", "ticketcore", "0001")  # back before the knowledge base
+        engine.dispose()
+        tables = set(inspect(engine).get_table_names())
+        assert "ticketcore_tickets" in tables and "ticketcore_kb_articles" not in tables
+        with engine.connect() as connection:
+            version = connection.scalar(text("SELECT version_num FROM ticketcore_alembic_version"))
+        assert version == "0006"
+
         django_admin(database, "migrate", "ticketcore", "zero")
         engine.dispose()
         left = set(inspect(engine).get_table_names())
