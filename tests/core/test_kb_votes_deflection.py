@@ -122,3 +122,13 @@ def test_converting_needs_a_ticket_the_visitor_can_see(helpdesk, cast, shelf):
         deflection.converted(cast.erin_actor, "k", carols.ticket.id)
     with pytest.raises(NotFound):  # a suggestion of an article the visitor cannot read
         deflection.opened(Actor.anonymous(), article_id=shelf.refunds.id, visitor_key="k")
+
+
+def test_stats_for_the_articles_a_list_page_shows(helpdesk, cast, shelf):
+    kb, votes = helpdesk.kb, helpdesk.kb.votes
+    for _ in range(3):  # the most read article, which an unfiltered top-1 would give
+        kb.article(cast.carol_actor, "printing", shelf.setup.slug)
+    assert votes.stats(cast.ann_actor, limit=1)[0].article_id == shelf.setup.id
+    [refunds] = votes.stats(cast.ann_actor, article_ids=[shelf.refunds.id], limit=1)
+    assert refunds.article_id == shelf.refunds.id
+    assert votes.stats(cast.ann_actor, article_ids=[]) == []

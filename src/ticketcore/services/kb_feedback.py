@@ -6,7 +6,7 @@ new-ticket form, and whether the visitor then opened their ticket or not.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -80,9 +80,15 @@ class KbVoteService(Service):
             return KbVoteOut(counted=True, helpful=values.helpful)
 
     def stats(
-        self, actor: Actor, *, article_id: int | None = None, limit: int = 100
+        self,
+        actor: Actor,
+        *,
+        article_id: int | None = None,
+        article_ids: Sequence[int] | None = None,
+        limit: int = 100,
     ) -> builtins.list[KbArticleStats]:
-        """Views and votes per article, the most read first (staff only)."""
+        """Views and votes per article, the most read first (staff only); `article_ids` for the
+        articles one page of a list shows, whatever their rank."""
         _require_staff(actor)
         yes = func.coalesce(func.sum(case((KbVote.helpful.is_(True), 1), else_=0)), 0)
         no = func.coalesce(func.sum(case((KbVote.helpful.is_(False), 1), else_=0)), 0)
@@ -101,6 +107,8 @@ class KbVoteService(Service):
         )
         if article_id is not None:
             statement = statement.where(KbArticle.id == article_id)
+        if article_ids is not None:
+            statement = statement.where(KbArticle.id.in_(list(article_ids)))
         with self.reading() as uow:
             rows = uow.session.execute(statement).all()
         return [

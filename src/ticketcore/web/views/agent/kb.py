@@ -78,7 +78,8 @@ def articles(ctx: RequestContext) -> Response:
         page=page,
         per_page=PER_PAGE,
     )
-    stats = {s.article_id: s for s in kb.votes.stats(ctx.actor, limit=1000)}
+    shown = [article.id for article in result.items]
+    stats = {s.article_id: s for s in kb.votes.stats(ctx.actor, article_ids=shown, limit=PER_PAGE)}
 
     def link(number: int) -> str:
         return ctx.url(
