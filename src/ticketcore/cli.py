@@ -574,11 +574,23 @@ def secure_data_key() -> None:
     show_default=True,
     help="How many tickets to create.",
 )
+@click.option(
+    "--scale",
+    "scale_count",
+    type=click.IntRange(1, 10_000_000),
+    default=None,
+    help="Instead: load this many tickets over two years, written in bulk, to measure "
+    "performance at scale (2,000 customers, 20 agents).",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
 @pass_state
-def demo_data(state: CliState, ticket_count: int, seed: int) -> None:
+def demo_data(state: CliState, ticket_count: int, scale_count: int | None, seed: int) -> None:
     """Fill an empty helpdesk with staff, customers and ticket threads to try it out."""
     from .demo import DEMO_PASSWORD, load_demo_data
+
+    if scale_count is not None:
+        _scale_data(state, scale_count, seed)
+        return
 
     summary = load_demo_data(state.helpdesk, tickets=ticket_count, seed=seed)
     counts = summary.counts
@@ -594,6 +606,7 @@ def demo_data(state: CliState, ticket_count: int, seed: int) -> None:
         ("attachments", "attachments"),
         ("cc", "copied addresses"),
         ("sla policies", "SLA policies"),
+        ("kb_articles", "help articles"),
     ]:
         _out(f"  {label:<20}{counts.get(key, 0):>5}")
     _out("Tickets by status:")
@@ -611,6 +624,24 @@ def demo_data(state: CliState, ticket_count: int, seed: int) -> None:
         ],
         ("EMAIL", "ROLE", "NAME", "ORGANIZATION"),
     )
+
+
+def _scale_data(state: CliState, tickets: int, seed: int) -> None:
+    import time
+
+    from .demo import DEMO_PASSWORD
+    from .scale import load_scale_data
+
+    started = time.perf_counter()
+    summary = load_scale_data(state.helpdesk, tickets, seed=seed, progress=True)
+    took = time.perf_counter() - started
+    _out(f"Scale data loaded in {took:.1f} s:")
+    for key, number in summary.counts.items():
+        _out(f"  {key.replace('_', ' '):<20}{number:>9,}")
+    _out("Tickets by status:")
+    for status, number in summary.tickets_by_status.items():
+        _out(f"  {status.replace('_', ' '):<20}{number:>9,}")
+    _out(f"Staff logins (password {DEMO_PASSWORD}): {summary.logins[0]}, {summary.logins[1]}, …")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from tqdm import tqdm
 
 from .clock import FakeClock
+from .demo_kb import load_demo_articles
 from .demo_stories import CONVERSATIONS, IN_PROGRESS, STORIES, Story
 from .errors import Conflict
 from .helpdesk import Helpdesk
@@ -44,7 +45,7 @@ _DAYS = 30
 Ending = Literal["open", "in_progress", "pending", "customer_replied", "resolved", "closed"]
 # Cycled over the tickets (then shuffled), so every status appears whatever the seed and the
 # mix stays roughly that of a working desk: most tickets finished, a fair number still moving.
-_ENDINGS: tuple[Ending, ...] = (
+ENDINGS: tuple[Ending, ...] = (
     "resolved", "open", "pending", "closed", "in_progress", "customer_replied",
     "closed", "resolved", "pending", "closed",
 )  # fmt: skip
@@ -175,6 +176,8 @@ class _Loader:
         muted, self.hd.mute_notifications = self.hd.mute_notifications, True
         try:
             logins = self._create_cast()
+            admin = self._actor(f"{_ADMIN[0]}@{_STAFF_DOMAIN}")
+            self.counts["kb_articles"] = load_demo_articles(self.hd, admin)
             plans = self._plan(tickets)
             times = sorted(
                 self.clock.now() + timedelta(hours=self.rng.uniform(2, _DAYS * 24 - 12))
@@ -325,7 +328,7 @@ class _Loader:
     def _plan(self, count: int) -> list[_Plan]:
         rng = self.rng
         customers = [f"{local}@{domain}" for local, domain, _ in _CUSTOMERS]
-        endings = [_ENDINGS[i % len(_ENDINGS)] for i in range(count)]
+        endings = [ENDINGS[i % len(ENDINGS)] for i in range(count)]
         rng.shuffle(endings)
         by_template = {k: next(s for s in STORIES if s.template == k) for k in _TEMPLATES}
         with_files = [s for s in STORIES if s.attachment]

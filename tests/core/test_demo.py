@@ -29,6 +29,13 @@ def test_demo_data_lives_in_the_last_30_days_of_the_helpdesk_clock(
     assert all(login.password == DEMO_PASSWORD for login in summary.logins)
     assert helpdesk.users.authenticate("carla@acme.example.com", DEMO_PASSWORD) is not None
 
+    # The knowledge base has something to find, and suggest on the new-ticket page.
+    assert summary.counts["kb_articles"] == 8
+    visitor = Actor.anonymous()
+    found = helpdesk.kb.search(visitor, "forgot password").hits
+    assert [hit.article.title for hit in found] == ["Resetting your password"]
+    assert helpdesk.kb.search(visitor, "holiday season").hits == []  # only a draft has it
+
     tickets = helpdesk.tickets.list(SYSTEM, per_page=100).items
     assert len(tickets) == 12
     for ticket in tickets:
