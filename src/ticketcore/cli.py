@@ -276,6 +276,16 @@ def upgrade(state: CliState) -> None:
 
 @db.command()
 @pass_state
+def analyze(state: CliState) -> None:
+    """Refresh the database's statistics (after an import; on SQLite, weekly from cron)."""
+    from .db import analyze as refresh_statistics
+
+    refresh_statistics(state.helpdesk.engine)
+    _out("Statistics refreshed.")
+
+
+@db.command()
+@pass_state
 def current(state: CliState) -> None:
     """Print the revision the database is at."""
     from . import migrate
@@ -524,7 +534,7 @@ def sla_policies(state: CliState) -> None:
     """List the SLA policies in the order they are matched (the default last)."""
     helpdesk = state.helpdesk
     teams = {t.id: t.name for t in helpdesk.teams.list()}
-    orgs = {o.id: o.name for o in helpdesk.organizations.list()}
+    orgs = helpdesk.organizations.names()
     _table(
         [
             (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, Float, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -49,6 +50,25 @@ def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the statistics each database's planner chooses indexes by.
+
+    PostgreSQL and MariaDB keep theirs up to date by themselves, but only some time after a
+    bulk load; SQLite keeps none until asked, and without them it guesses, for instance reading
+    every open ticket by the status index to count one customer's few. Run after importing
+    data, and on SQLite now and then (`ticketcore db analyze` from cron).
+    """
+    with engine.begin() as connection:
+        if engine.dialect.name == "mysql":
+            tables = [
+                t for t in sa_inspect(connection).get_table_names() if t.startswith("ticketcore_")
+            ]
+            for table in tables:
+                connection.exec_driver_sql(f"ANALYZE TABLE `{table}`").all()
+        else:
+            connection.exec_driver_sql("ANALYZE")
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true, union
+from sqlalchemy.orm import aliased
 
 from .models import (
     ArticleStatus,
@@ -86,16 +87,28 @@ class Access:
     name: str = field(default="", compare=False)
 
 
+# Not the outer query's table, which SQLAlchemy would correlate; made once, since making an
+# alias costs more than the query it is in.
+_ASKED = aliased(Ticket, name="asked")
+
+
 def own_ticket(actor: Actor) -> ColumnElement[bool]:
-    """Tickets a customer asked for, or on which they are copied."""
+    """Tickets a customer asked for, or on which they are copied.
+
+    One list of ids from two indexes (their tickets, their CC rows) rather than `requester = ?
+    OR id IN (…)`: without statistics SQLite answers such an OR by walking the tickets table,
+    which at 100,000 tickets turned a customer's list from a millisecond into twenty.
+    """
     if actor.user_id is None:
         return false()
-    conditions = [Ticket.requester_id == actor.user_id]
-    if actor.email_key:
-        conditions.append(
-            Ticket.id.in_(select(TicketCC.ticket_id).where(TicketCC.email_key == actor.email_key))
+    if not actor.email_key:
+        return Ticket.requester_id == actor.user_id
+    return Ticket.id.in_(
+        union(
+            select(_ASKED.id).where(_ASKED.requester_id == actor.user_id),
+            select(TicketCC.ticket_id).where(TicketCC.email_key == actor.email_key),
         )
-    return or_(*conditions)
+    )
 
 
 def organization_ticket(actor: Actor, settings: Settings) -> ColumnElement[bool]:

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from tqdm import tqdm
 
 from .clock import FakeClock
+from .db import analyze
 from .demo import DEMO_PASSWORD, ENDINGS, US_EASTERN, Ending
 from .demo_stories import IN_PROGRESS, STORIES, Story
 from .errors import Conflict
@@ -56,6 +57,14 @@ __all__ = ["ScaleSummary", "load_scale_data"]
 
 _BATCH = 2_000  # tickets per transaction: big enough to amortise, small enough for MariaDB
 _DAYS = 730  # "spread over two years", ending now
+_RECENT = timedelta(days=3)
+_MONTH = timedelta(days=30)
+_MONTH_ENDINGS: tuple[Ending, ...] = (
+    "closed", "resolved", "pending", "open", "in_progress", "customer_replied",
+)  # fmt: skip
+_MONTH_WEIGHTS = (55, 30, 5, 4, 3, 3)
+_OLD_ENDINGS: tuple[Ending, ...] = ("closed", "resolved", "pending", "open", "in_progress")
+_OLD_WEIGHTS = (970, 20, 4, 3, 3)
 _STAFF_DOMAIN = "scale.example.com"
 _TEAMS = ("Support", "Billing", "Sales", "Technical", "Onboarding")
 _STORY_TEAM = {"support": "Support", "billing": "Billing", "sales": "Sales"}
@@ -179,8 +188,7 @@ class _Loader:
             self.now - timedelta(seconds=self.rng.uniform(600, _DAYS * 86_400))
             for _ in range(tickets)
         )
-        endings = [ENDINGS[i % len(ENDINGS)] for i in range(tickets)]
-        self.rng.shuffle(endings)
+        endings = [self._ending(self.now - when) for when in created]
         by_status: Tally[str] = Tally()
         with tqdm(
             total=tickets,
@@ -197,6 +205,7 @@ class _Loader:
                 by_status.update(str(t.ticket["status"]) for t in threads)
                 self._write(threads)
                 bar.update(len(threads))
+        analyze(self.hd.engine)  # as a desk in use has them; a fresh bulk load has none yet
         return ScaleSummary(
             counts=dict(self.counts),
             tickets_by_status={s.value: by_status[s.value] for s in Status},
@@ -325,6 +334,17 @@ class _Loader:
             html = self.html[text] = render_markdown(placeholders)
         body = text.format(customer=customer, agent=agent)
         return body, html.replace(_CUSTOMER, customer).replace(_AGENT, agent)
+
+    def _ending(self, age: timedelta) -> Ending:
+        """How a ticket of this age stands today. A desk two years old has finished nearly all
+        of its old tickets: the demo's mix (half of them still open) holds for the last few
+        days, most of the last month is done, and older tickets are closed but for the odd one
+        left waiting (about 1%), so the backlog is about one ticket in a hundred, not half."""
+        if age < _RECENT:
+            return ENDINGS[self.rng.randrange(len(ENDINGS))]
+        if age < _MONTH:
+            return self.rng.choices(_MONTH_ENDINGS, _MONTH_WEIGHTS)[0]
+        return self.rng.choices(_OLD_ENDINGS, _OLD_WEIGHTS)[0]
 
     def _thread(self, number: int, created: datetime, ending: Ending) -> _Thread:
         rng = self.rng
@@ -458,11 +478,17 @@ class _Loader:
             t.advance(0.2, 3)
             reply(agent_actor, IN_PROGRESS, Status.IN_PROGRESS)
         else:
-            reply(agent_actor, story.answer, Status.PENDING)
+            # Half of the finished tickets end with the first answer; the rest go back and forth.
+            at_once = ending in ("resolved", "closed") and rng.random() < 0.5
+            reply(agent_actor, story.answer, Status.RESOLVED if at_once else Status.PENDING)
             if rng.random() < 0.35:
                 t.advance(0.1, 1)
                 note()
-            if ending != "pending":
+            if at_once:
+                if ending == "closed":
+                    t.advance(24, 96)
+                    status(agent_actor, Status.CLOSED)
+            elif ending != "pending":
                 t.advance(1, 30)
                 reply(customer_actor, story.followup, Status.OPEN)  # back to Open
                 if ending != "customer_replied":

@@ -598,7 +598,7 @@ class DashboardOut(Output):
     unassigned_in_my_teams: DashboardQueue  # oldest first
     at_risk: DashboardQueue  # active, soonest resolution deadline first
     breached: DashboardQueue
-    by_status: dict[Status, int]
+    by_status: dict[Status, int]  # the unfinished tickets (open, in progress, pending) by status
     created_today: int
     resolved_today: int
     avg_first_response_week: timedelta | None  # tickets opened since Monday that got an answer

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine
 
 from ticketcore import Actor, FakeClock, Helpdesk, Settings, Status
 from ticketcore.cli import CliState, add_commands, main
@@ -57,6 +58,17 @@ def test_upgrade_and_demo_data_then_the_api_agrees(database_url: str, tmp_path: 
     assert result.exit_code == 0, result.output
     assert "admin@support.example.com" in result.stdout
     assert "demo-password" in result.stdout
+
+    analyzed = run([*base, "db", "analyze"])  # after an import, the planner's statistics
+    assert analyzed.exit_code == 0 and analyzed.stdout == "Statistics refreshed.\n"
+    if database_url.startswith("sqlite"):  # SQLite keeps none until asked
+        engine = create_engine(database_url)
+        with engine.connect() as conn:
+            indexes = conn.exec_driver_sql(
+                "SELECT idx FROM sqlite_stat1 WHERE tbl = 'ticketcore_tickets'"
+            ).scalars()
+            assert "ix_ticketcore_tickets_requester_last_reply" in set(indexes)
+        engine.dispose()
 
     with Helpdesk(
         Settings(database_url=database_url, attachments_dir=str(tmp_path / "files")),

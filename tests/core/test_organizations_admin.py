@@ -29,6 +29,11 @@ def test_an_admin_renames_and_replaces_domains_and_staff(helpdesk, cast):
     assert helpdesk.organizations.get("acme") == reordered
     # Customers already in it stay when their domain goes.
     assert helpdesk.users.get(cast.carol.id).organization_id == cast.acme.id
+    # The filters' choices: names by id, in name order, as `list` has them.
+    assert helpdesk.organizations.names() == {o.id: o.name for o in helpdesk.organizations.list()}
+    assert list(helpdesk.organizations.names().values()) == sorted(
+        o.name for o in helpdesk.organizations.list()
+    )
 
 
 def test_new_customers_join_by_the_new_domain(helpdesk, cast):

@@ -54,10 +54,10 @@ def ticket_rows(helpdesk: Helpdesk) -> list[tuple[Any, ...]]:
 def test_counts_statuses_and_the_ticket_counter(helpdesk: Helpdesk) -> None:
     summary = load(helpdesk)
     assert summary.counts["tickets"] == N
-    # ENDINGS cycled: 3 resolved-or-closed in 10 are closed, customer_replied ends open.
-    assert summary.tickets_by_status == {
-        "open": 60, "in_progress": 30, "pending": 60, "resolved": 60, "closed": 90,
-    }  # fmt: skip
+    # Old tickets are nearly all finished; the open ones are mostly recent, as on a real desk.
+    assert sum(summary.tickets_by_status.values()) == N
+    finished = summary.tickets_by_status["closed"] + summary.tickets_by_status["resolved"]
+    assert 0.9 * N <= finished < N
     counts = helpdesk.tickets.counts(SYSTEM)
     assert counts.total == N
     assert {s.value: n for s, n in counts.by_status.items()} == summary.tickets_by_status

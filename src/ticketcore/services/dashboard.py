@@ -1,8 +1,11 @@
 """The agent dashboard's figures, each one query whatever the size of the desk.
 
-Every count comes from one aggregate statement over the agent's visible tickets and each panel's
-first tickets from one more, so the dashboard costs the same SQL on a desk of ten tickets or of
-a million.
+The counts come from three aggregate statements over the agent's visible tickets and each
+panel's first tickets from one more, so the dashboard costs the same SQL on a desk of ten
+tickets or of a million. Each aggregate reads only the tickets it counts, found by an index:
+the unfinished ones (a desk's backlog, a few in a hundred), those created this week, and those
+resolved today; never the years of finished tickets, which is why the status breakdown shows
+the work still open and not all-time totals of resolved and closed tickets.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 class DashboardService(Service):
     def for_agent(self, actor: Actor) -> DashboardOut:
-        """What needs a staff member's attention among the tickets they may see: six SQL
+        """What needs a staff member's attention among the tickets they may see: eight SQL
         statements, whatever the number of tickets."""
         if not actor.is_staff:
             raise PermissionDenied("the dashboard is for staff")
@@ -68,31 +71,40 @@ class DashboardService(Service):
         today = datetime.combine(day, time.min, tzinfo=DESK_ZONE)
         tomorrow = datetime.combine(day + timedelta(days=1), time.min, tzinfo=DESK_ZONE)
         monday = datetime.combine(day - timedelta(days=day.weekday()), time.min, tzinfo=DESK_ZONE)
-        answered_this_week = and_(
-            Ticket.created_at >= monday, Ticket.first_response_at.is_not(None)
-        )
-        figures = select(
+        unfinished = [status for status in Status if status.group is not StatusGroup.CLOSED]
+        open_work = select(
             *(_count(condition).label(name) for name, condition in conditions.items()),
-            *(_count(Ticket.status == status).label(f"status_{status.value}") for status in Status),
-            _count(and_(Ticket.created_at >= today, Ticket.created_at < tomorrow)).label(
-                "created_today"
-            ),
-            _count(and_(Ticket.resolved_at >= today, Ticket.resolved_at < tomorrow)).label(
-                "resolved_today"
-            ),
+            *(_count(Ticket.status == s).label(f"status_{s.value}") for s in unfinished),
+        ).where(visibility, Ticket.status.in_(unfinished))
+        this_week = select(
+            _count(Ticket.created_at >= today).label("created_today"),
             func.avg(
                 case(
                     (
-                        answered_this_week,
+                        Ticket.first_response_at.is_not(None),
                         seconds_between(Ticket.first_response_at, Ticket.created_at),
                     ),
                     else_=None,
                 )
             ).label("first_response_seconds"),
-        ).where(visibility)
+        ).where(visibility, Ticket.created_at >= monday, Ticket.created_at < tomorrow)
+        resolved_today = (
+            select(func.count())
+            .select_from(Ticket)
+            .where(
+                visibility,
+                Ticket.status.in_([Status.RESOLVED, Status.CLOSED]),
+                Ticket.resolved_at >= today,
+                Ticket.resolved_at < tomorrow,
+            )
+        )
         with self.reading() as uow:
             session = uow.session
-            row = session.execute(figures).one()._mapping
+            row = {
+                **session.execute(open_work).one()._mapping,
+                **session.execute(this_week).one()._mapping,
+                "resolved_today": session.scalar(resolved_today) or 0,
+            }
             queues = {
                 name: DashboardQueue(
                     count=int(row[name]),
@@ -105,7 +117,7 @@ class DashboardService(Service):
         seconds = row["first_response_seconds"]
         return DashboardOut(
             **queues,
-            by_status={status: int(row[f"status_{status.value}"]) for status in Status},
+            by_status={s: int(row[f"status_{s.value}"]) for s in unfinished},
             created_today=int(row["created_today"]),
             resolved_today=int(row["resolved_today"]),
             avg_first_response_week=None if seconds is None else timedelta(seconds=round(seconds)),

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import (
@@ -128,9 +128,20 @@ class OrganizationService(Service):
             except InvalidInput:
                 raise NotFound(f"no organization {ref!r}") from None
 
+    def names(self) -> dict[int, str]:
+        """Every organization's name by id, in name order: what a filter or a choice needs,
+        without the domains and staff that `list` loads for each."""
+        with self.reading() as uow:
+            query = select(Organization.id, Organization.name).order_by(Organization.name)
+            return {row.id: row.name for row in uow.session.execute(query)}
+
     def list(self) -> list[OrganizationOut]:
         with self.reading() as uow:
-            orgs = uow.session.scalars(select(Organization).order_by(Organization.name)).all()
+            orgs = uow.session.scalars(
+                select(Organization)
+                .options(selectinload(Organization.domains), selectinload(Organization.staff))
+                .order_by(Organization.name)
+            ).all()
             return [organization_out(o) for o in orgs]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import CannedResponse, SlaPolicy, Team, TeamMember, Ticket
@@ -152,7 +152,8 @@ class TeamService(Service):
 
     def list(self) -> list[TeamOut]:
         with self.reading() as uow:
-            return [team_out(t) for t in uow.session.scalars(select(Team).order_by(Team.name))]
+            query = select(Team).options(selectinload(Team.memberships)).order_by(Team.name)
+            return [team_out(t) for t in uow.session.scalars(query)]
 
 
 def _team(session: Session, ref: int | str, *, lock: bool = False) -> Team:

@@ -86,7 +86,7 @@ def sla_index(ctx: RequestContext) -> Response:
     calendars = helpdesk.sla.calendars(ctx.actor)
     calendar_names = {c.id: c.name for c in calendars}
     teams = {t.id: t.name for t in helpdesk.teams.list()}
-    organizations = {o.id: o.name for o in helpdesk.organizations.list()}
+    organizations = helpdesk.organizations.names()
     policies = helpdesk.sla.policies()
     movable = [p.id for p in policies if not p.is_default]
     rows = [
@@ -299,7 +299,7 @@ def _render_policy(
         + [(p.name.lower(), _(p.label)) for p in sorted(Priority, reverse=True)],
         teams=[("", _("Any team"))] + [(str(t.id), t.name) for t in helpdesk.teams.list()],
         organizations=[("", _("Any organization"))]
-        + [(str(o.id), o.name) for o in helpdesk.organizations.list()],
+        + [(str(i), name) for i, name in helpdesk.organizations.names().items()],
     )
 
 

@@ -64,7 +64,7 @@ def user_list(ctx: RequestContext) -> Response:
         form=Form({"q": text, "role": role or ""}),
         role_filter=[("", _("Every role")), *_role_labels().items()],
         roles=_role_labels(),
-        organizations={o.id: o.name for o in ctx.helpdesk.organizations.list()},
+        organizations=ctx.helpdesk.organizations.names(),
         teams={t.id: t.name for t in ctx.helpdesk.teams.list()},
         pager={
             "page": result.page,
@@ -106,7 +106,7 @@ def invite(ctx: RequestContext) -> Response:
         selected_teams=teams,
         organizations=[
             ("", _("Matched by email domain")),
-            *((str(o.id), o.name) for o in ctx.helpdesk.organizations.list()),
+            *((str(i), name) for i, name in ctx.helpdesk.organizations.names().items()),
         ],
         days=ctx.helpdesk.settings.invitation_days,
     )
@@ -168,7 +168,7 @@ def _edit_page(ctx: RequestContext, form: Form, user: UserAdminOut) -> Response:
         roles=list(_role_labels().items()),
         organizations=[
             ("", _("No organization")),
-            *((str(o.id), o.name) for o in ctx.helpdesk.organizations.list()),
+            *((str(i), name) for i, name in ctx.helpdesk.organizations.names().items()),
         ],
         team_names=[teams[i] for i in user.team_ids if i in teams],
         is_self=user.id == ctx.actor.user_id,

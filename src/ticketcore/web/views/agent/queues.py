@@ -197,7 +197,7 @@ def queue(ctx: RequestContext) -> Response:
         saved_views=helpdesk.saved_views.list(ctx.actor),
         teams=helpdesk.teams.list(),
         agents=helpdesk.users.staff(),
-        organizations=helpdesk.organizations.list(),
+        organizations=helpdesk.organizations.names(),
         statuses=list(Status),
         priorities=list(Priority),
         here=here,
