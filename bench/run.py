@@ -28,17 +28,16 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 LIST_PAGES = ("my tickets", "queue: mine", "queue: unassigned", "queue: my teams", "queue: at risk")
-# Our page → django-helpdesk's nearest, as bench/README.md explains.
-PEER_PAGES = {
-    "my tickets": "customer_ticket_list",
-    "queue: mine": "agent_ticket_list_json",
-    "queue: my teams": "agent_ticket_list",
-    "my tickets, searched": "agent_ticket_list_json_search",
-    "agent dashboard": "dashboard",
-    "agent ticket page": "agent_ticket_detail",
-    "customer ticket page": "public_ticket_view",
-    "create a ticket": "ticket_create",
-    "post a reply": "followup_post",
+# Our page → django-helpdesk's nearest, as bench/README.md explains. Its lists are an HTML
+# shell and a JSON request the shell's JavaScript makes: a person waits for both.
+PEER_PAGES: dict[str, tuple[str, ...]] = {
+    "my tickets": ("customer_ticket_list", "customer_ticket_list_json"),
+    "queue: mine": ("agent_ticket_list", "agent_ticket_list_json"),
+    "agent dashboard": ("dashboard",),
+    "agent ticket page": ("agent_ticket_detail",),
+    "customer ticket page": ("public_ticket_view",),
+    "create a ticket": ("ticket_create",),
+    "post a reply": ("followup_post",),
 }
 TARGET_P50_MS = 15.0
 TARGET_RATIO = 5.0
@@ -116,17 +115,18 @@ def peer_table(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[list[str], d
     ]
     ratios: dict[str, float] = {}
     for page, theirs in PEER_PAGES.items():
-        if theirs not in peer["pages"]:
-            why = peer.get("absent", {}).get(theirs, "not measured")
-            lines.append(
-                f"| {page} | {ms(ours['pages'][page]['p50_ms'])} | {theirs}: {why} | | | |"
-            )
+        missing = [t for t in theirs if t not in peer["pages"]]
+        if missing:
+            why = "; ".join(peer.get("absent", {}).get(t, f"{t} not measured") for t in missing)
+            lines.append(f"| {page} | {ms(ours['pages'][page]['p50_ms'])} | {why} | | | |")
             continue
-        a, b = ours["pages"][page], peer["pages"][theirs]
-        ratios[page] = b["p50_ms"] / a["p50_ms"]
+        a = ours["pages"][page]
+        p50 = sum(peer["pages"][t]["p50_ms"] for t in theirs)
+        statements = sum(peer["pages"][t]["statements"] for t in theirs)
+        ratios[page] = p50 / a["p50_ms"]
         lines.append(
-            f"| {page} | {ms(a['p50_ms'])} | {theirs} | {ms(b['p50_ms'])} | "
-            f"{a['statements']} / {b['statements']} | {ratios[page]:.1f}x |"
+            f"| {page} | {ms(a['p50_ms'])} | {' + '.join(theirs)} | {ms(p50)} | "
+            f"{a['statements']} / {statements} | {ratios[page]:.1f}x |"
         )
     return lines, ratios
 
@@ -185,7 +185,8 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> str:
             f"## Side by side with django-helpdesk {peer['version']} ({biggest:,} tickets, "
             f"SQLite, Flask adapter; peer on Django {peer['django']})",
             "",
-            "Ratio: their p50 divided by ours.",
+            "Ratio: their p50 divided by ours; where their page is a shell and a JSON "
+            "request, the two p50s added (a person waits for both).",
             "",
             *lines,
         ]
