@@ -324,7 +324,8 @@ class TicketService(Service):
         copied.pop(requester.email_key, None)
         ticket.cc = [TicketCC(email=e, email_key=key) for key, e in copied.items()]
         session.add(ticket)
-        assignee = chosen or choose_assignee(self.helpdesk, session, ticket)
+        with session.no_autoflush:  # the row goes in once, with its assignee: no UPDATE after
+            assignee = chosen or choose_assignee(self.helpdesk, session, ticket)
         ticket.assignee = assignee
         self.helpdesk.hook.before_ticket_created(helpdesk=self.helpdesk, actor=actor, ticket=ticket)
         # The hook may have changed the assignee, team or priority: read them afterwards.
