@@ -84,6 +84,7 @@ _PREVIOUS_IDS = 3  # earlier emails to the same person named in References
 
 _QUEUED = "ticketcore.notify.queued"  # uow.state: the rows this transaction wrote
 _NEW_TICKET_TO = "ticketcore.notify.new_ticket_to"  # (ticket id, address key) told "new ticket"
+_SENT = "ticketcore.notify.sent"  # ticket id → address key → Message-IDs of its emails so far
 _MESSAGE_ID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
 
 # The notification preference (`User.notification_preferences`) that can switch an event off.
@@ -138,7 +139,7 @@ def queue_event(
     now = helpdesk.clock.now()
     domain = _domain(helpdesk.settings.reply_address)
     actor_name = _actor_name(session, actor)
-    root, previous = _previous_ids(session, ticket, domain, customer_side=event.to_customer)
+    root, previous = _previous_ids(uow, ticket, domain, customer_side=event.to_customer)
     for recipient in recipients:
         locale, zone = _reader(recipient.user)
         context = _context(
@@ -185,8 +186,8 @@ def queue_event(
             created_at=now,
         )
         session.add(row)
+        previous.setdefault(email_key(recipient.address), []).append(row.email_message_id)
         deliver_after_commit(uow, row)
-    session.flush()  # ids for the dispatcher; a bad row fails the change now, not later
 
 
 def deliver_after_commit(uow: UnitOfWork, row: OutboxMessage) -> None:
@@ -469,10 +470,14 @@ def _domain(reply_address: str) -> str:
 
 
 def _previous_ids(
-    session: Session, ticket: Ticket, domain: str, *, customer_side: bool
+    uow: UnitOfWork, ticket: Ticket, domain: str, *, customer_side: bool
 ) -> tuple[list[str], dict[str, list[str]]]:
     """What new emails about `ticket` refer to: the thread id, then (customer side) the last
-    message that came in by email; and, by address, the emails this ticket sent there before."""
+    message that came in by email; and, by address, the emails this ticket sent there before.
+
+    The sent ones are read once per transaction and kept up to date by `queue_event` as it
+    queues more (a new ticket queues three events: one query, not three)."""
+    session = uow.session
     root = [thread_id(ticket.track_id, domain)]
     if customer_side:
         inbound = session.scalar(
@@ -490,14 +495,17 @@ def _previous_ids(
             normalized = inbound if inbound.startswith("<") else f"<{inbound}>"
             if _MESSAGE_ID.match(normalized):
                 root.append(normalized)
-    sent: dict[str, list[str]] = {}
-    for recipient, message_id in session.execute(
-        select(OutboxMessage.recipient, OutboxMessage.email_message_id)
-        .where(OutboxMessage.ticket_id == ticket.id)
-        .order_by(OutboxMessage.id)
-    ):
-        sent.setdefault(email_key(recipient), []).append(message_id)
-    return root, sent
+    by_ticket: dict[int, dict[str, list[str]]] = uow.state.setdefault(_SENT, {})
+    if ticket.id not in by_ticket:
+        sent: dict[str, list[str]] = {}
+        for recipient, message_id in session.execute(
+            select(OutboxMessage.recipient, OutboxMessage.email_message_id)
+            .where(OutboxMessage.ticket_id == ticket.id)
+            .order_by(OutboxMessage.id)
+        ):
+            sent.setdefault(email_key(recipient), []).append(message_id)
+        by_ticket[ticket.id] = sent
+    return root, by_ticket[ticket.id]
 
 
 def _headers(
