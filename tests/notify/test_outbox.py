@@ -1,6 +1,8 @@
 """The dispatcher: retries with backoff, giving up, status and retry, permanent refusals, the
 worker loop, `ticketcore outbox` commands, and several worker processes at once on every
-database — each email sent exactly once."""
+database — each email sent exactly once; a worker's claims of twenty emails, what a crash can
+repeat, the time limit of a claim, and emails built byte for byte as the standard library
+would."""
 
 from __future__ import annotations
 
@@ -14,13 +16,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 from mailtest import Servers, smtp_settings
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from ticketcore import Actor, hookimpl
+from ticketcore import Actor, Settings, hookimpl
 from ticketcore.cli import CliState
 from ticketcore.models import OutboxMessage, OutboxStatus
+from ticketcore.notify import outbox as outbox_module
 from ticketcore.notify.cli_outbox import outbox
-from ticketcore.notify.transports import PermanentDeliveryError
+from ticketcore.notify.outbox import build_email
+from ticketcore.notify.transports import EMAIL_POLICY, PermanentDeliveryError
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -247,3 +251,117 @@ def test_several_worker_processes_send_every_email_exactly_once(
     assert any(
         min(a) < max(b) and min(b) < max(a) for a, b in itertools.combinations(spans.values(), 2)
     ), "the workers never sent at the same time"
+
+
+# ------------------------------------------------------------------ claims of several emails
+
+
+class Crash(BaseException):
+    """The worker process dying: not an error the dispatcher records, nothing is committed."""
+
+
+class ByClaim:
+    """A transport plugin noting, for each email, how many transactions had ended (committed or
+    rolled back) before it was sent: the emails of one claim (one transaction) share that
+    number."""
+
+    def __init__(self) -> None:
+        self.ended = 0
+        self.sent: list[tuple[int, str]] = []
+        self.crash_after: int | None = None
+        self.pause = 0.0
+
+    def watch(self, helpdesk) -> None:
+        event.listen(helpdesk.engine, "commit", self._ended)
+        event.listen(helpdesk.engine, "rollback", self._ended)
+
+    def _ended(self, _connection) -> None:
+        self.ended += 1
+
+    def send(self, message) -> None:
+        time.sleep(self.pause)
+        self.sent.append((self.ended, message["Message-ID"]))
+        if self.crash_after is not None and len(self.sent) == self.crash_after:
+            raise Crash  # after the server accepted the email, before the commit
+
+    def claims(self) -> list[int]:
+        """How many emails each claim sent, in order."""
+        return list(Counter(claim for claim, _ in self.sent).values())
+
+    @hookimpl
+    def mail_transport(self, helpdesk):
+        return self
+
+
+@pytest.fixture
+def by_claim(helpdesk_factory, clock) -> tuple[ByClaim, object]:
+    transport = ByClaim()
+    helpdesk = helpdesk_factory(plugins=[transport], deliver_after_commit=False)
+    transport.watch(helpdesk)
+    clock.set(datetime.now(UTC))  # fill_outbox writes rows due by the real clock
+    return transport, helpdesk
+
+
+def test_a_worker_claims_twenty_emails_at_a_time_and_a_crash_repeats_at_most_one_claim(
+    by_claim, monkeypatch
+):
+    monkeypatch.setattr(outbox_module, "_BATCH_SECONDS", 60.0)  # count, not time, ends claims
+    transport, helpdesk = by_claim
+    fill_outbox(helpdesk, 45)
+    transport.crash_after = 30
+    with pytest.raises(Crash):
+        helpdesk.outbox.deliver()
+    assert transport.claims() == [20, 10]
+    statuses = Counter(r.status for r in all_rows(helpdesk))
+    assert statuses == {OutboxStatus.SENT: 20, OutboxStatus.PENDING: 25}  # the 2nd rolled back
+
+    transport.crash_after = None
+    assert helpdesk.outbox.deliver().sent == 25
+    assert transport.claims() == [20, 10, 20, 5]
+    rows = all_rows(helpdesk)
+    assert all(r.status is OutboxStatus.SENT and r.attempts == 1 for r in rows)
+    received = Counter(message_id for _, message_id in transport.sent)
+    assert set(received) == {r.email_message_id for r in rows}
+    doubled = {message_id for message_id, count in received.items() if count > 1}
+    crashed_claim = {message_id for _, message_id in transport.sent[20:30]}
+    assert doubled == crashed_claim and set(received.values()) == {1, 2}  # 10 of at most 20
+
+
+def test_a_worker_stops_sending_its_claim_when_it_has_held_it_long_enough(by_claim, monkeypatch):
+    monkeypatch.setattr(outbox_module, "_BATCH_SECONDS", 0.05)
+    transport, helpdesk = by_claim
+    transport.pause = 0.03  # a slow mail server: two emails take longer than the limit
+    fill_outbox(helpdesk, 6)
+    assert helpdesk.outbox.deliver().sent == 6
+    claims = transport.claims()
+    assert sum(claims) == 6 and max(claims) <= 2 and len(claims) >= 3
+    # The rows a claim did not reach were left alone: each was attempted once, when sent.
+    assert all(r.status is OutboxStatus.SENT and r.attempts == 1 for r in all_rows(helpdesk))
+
+
+def test_emails_are_built_byte_for_byte_as_with_the_standard_header_registry(monkeypatch):
+    """build_email's policy makes each header class once; the emails must not change."""
+    settings = Settings(mail_from="Zoë Support <support@example.com>")
+    row = OutboxMessage(
+        email_message_id="<tc-out-bytes@example.com>",
+        recipient="asa@example.org",
+        subject="Re: [Support ABC-DEF-GHIJ] Räksmörgås " + "and a subject long enough to fold " * 3,
+        body_text="Hello Åsa,\n\nthe export works again.\n" + "A long line of text. " * 10,
+        body_html="<p>Hello Åsa,</p>\n<p>" + "A long line of text. " * 10 + "</p>",
+        headers={
+            "To": "Åsa Öberg <asa@example.org>",
+            "Reply-To": "Support <support+token@example.com>",
+            "References": " ".join(f"<tc-out-{n}@example.com>" for n in range(6)),
+            "X-Ticketcore-Event": "agent_replied",
+        },
+        created_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+    )
+
+    def built() -> bytes:
+        message = build_email(settings, row)
+        return bytes(message).replace(message.get_boundary().encode(), b"BOUNDARY")
+
+    fast = [built(), built()]
+    monkeypatch.setattr(outbox_module, "_BUILD_POLICY", EMAIL_POLICY)
+    assert fast == [built(), built()]
+    assert b"=?utf-8?q?=C3=85sa_=C3=96berg?= <asa@example.org>" in fast[0]
