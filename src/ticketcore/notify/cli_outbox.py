@@ -6,9 +6,10 @@ It builds on `cli.py`'s helpers, and `cli.py` adds this group to `ticketcore` on
 `add_commands`. Import `ticketcore.cli` (not this module) to reach it: imported first, this
 module would start `cli.py`, which then asks for a group not defined yet.
 
-`run --workers N` starts N processes (spawned, not forked: no database connection or lock is
-inherited half-used), each with its own `Helpdesk` built from the same settings and running
-`notify.outbox.worker_process`. Plugins a host registered in code are not in those processes
+`run --workers N` starts N processes from a fork server (a clean process that has imported
+ticketcore once, so no database connection or lock is inherited half-used, and no worker
+spends a second of CPU importing it again), each with its own `Helpdesk` built from the same
+settings and running `notify.outbox.worker_process`. Plugins a host registered in code are not in those processes
 (entry-point plugins are); with one worker the command runs in-process, on the host's own
 helpdesk.
 """
@@ -128,7 +129,8 @@ def retry(state: CliState, ids: tuple[int, ...]) -> None:
 def _run_processes(
     settings: dict[str, Any], *, workers: int, once: bool, poll_seconds: float
 ) -> DeliveryResult:
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ticketcore.helpdesk", "ticketcore.notify.outbox"])
     stop = context.Event()
     results = context.Queue()
     processes = [
