@@ -24,22 +24,20 @@ the tests use, each in a new database dropped afterwards). `--quick` for a smoke
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from servers import database, reachable
 from ticketcore import Actor, Helpdesk
 from ticketcore.models import KbArticle, KbArticleTag, KbCategory, KbViewCount
 from ticketcore.rendering import article_text
@@ -49,14 +47,6 @@ SEED = 2026
 ARTICLES = 10_000
 ROUNDS = 5
 TARGET_MS = 20.0
-SERVER_URLS = {
-    "postgresql": os.environ.get(
-        "TICKETCORE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mariadb": os.environ.get(
-        "TICKETCORE_BENCH_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4"
-    ),
-}
 
 CATEGORIES = {
     "Getting started": ["Your account", "First steps"],
@@ -266,46 +256,6 @@ def generate_queries(rng: random.Random) -> list[str]:
 # ---------------------------------------------------------------- databases
 
 
-@contextmanager
-def database(backend: str, directory: Path) -> Iterator[str]:
-    """A new, empty database for `backend`, removed afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{directory / 'kb_bench.db'}"
-        return
-    url = sa.make_url(SERVER_URLS[backend])
-    name = f"tc_bench_kb_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    quoted = f'"{name}"' if backend == "postgresql" else f"`{name}`"
-    options = (
-        " ENCODING 'UTF8' TEMPLATE template0"
-        if backend == "postgresql"
-        else " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"CREATE DATABASE {quoted}{options}"))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            force = " WITH (FORCE)" if backend == "postgresql" else ""
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted}{force}"))
-        admin.dispose()
-
-
-def reachable(backend: str) -> str | None:
-    if backend == "sqlite":
-        return None
-    engine = sa.create_engine(SERVER_URLS[backend], connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except Exception as exc:
-        return f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
-    finally:
-        engine.dispose()
-    return None
-
-
 def load(helpdesk: Helpdesk, articles: list[dict[str, Any]], texts: list[str]) -> None:
     """Write the articles straight into the tables, then index and analyze."""
     now = datetime(2026, 6, 1, tzinfo=UTC)
@@ -399,7 +349,7 @@ def timed(call: Callable[[], object], rounds: int) -> list[float]:
 def run(
     backend: str, articles: list[dict[str, Any]], texts: list[str], queries: list[str], rounds: int
 ) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp)) as url:
+    with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp), "kb") as url:
         helpdesk = Helpdesk(
             database_url=url, attachments_dir=str(Path(tmp) / "files"), load_entrypoints=False
         )

@@ -41,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -51,6 +50,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from servers import database, reachable
 from ticketcore import Actor, Helpdesk, Settings
 from ticketcore.models import OutboxMessage, OutboxStatus
 
@@ -60,14 +60,6 @@ TICKETS = 50  # real notifications the rows are copied from
 TARGET_PER_SECOND = 500
 SECRET = "bench-outbox-secret-key-long-enough-0123456789"
 DATABASES = ("sqlite", "postgresql", "mariadb")
-SERVER_URLS = {
-    "postgresql": os.environ.get(
-        "TICKETCORE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mariadb": os.environ.get(
-        "TICKETCORE_BENCH_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4"
-    ),
-}
 
 FIRST_NAMES = ["Alice", "Bruno", "Chloe", "Dan", "Emma", "Farid", "Grace", "Hiro", "Ines", "Jonas"]
 LAST_NAMES = ["Keller", "Lopez", "Moreau", "Novak", "Okafor"]
@@ -188,32 +180,6 @@ def free_port() -> int:
 # ---------------------------------------------------------------- databases
 
 
-@contextlib.contextmanager
-def database(backend: str, directory: Path) -> Iterator[str]:
-    """A new, empty database for `backend`, removed afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{directory / 'outbox_bench.db'}"
-        return
-    url = sa.make_url(SERVER_URLS[backend])
-    name = f"tc_bench_outbox_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    quoted = f'"{name}"' if backend == "postgresql" else f"`{name}`"
-    options = (
-        " ENCODING 'UTF8' TEMPLATE template0"
-        if backend == "postgresql"
-        else " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"CREATE DATABASE {quoted}{options}"))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            force = " WITH (FORCE)" if backend == "postgresql" else ""
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted}{force}"))
-        admin.dispose()
-
-
 def server_version(url: str) -> str:
     engine = sa.create_engine(url)
     try:
@@ -330,7 +296,7 @@ def ticketcore_command() -> list[str]:
 def run_one(backend: str, messages: int, workers: int) -> Outcome:
     work = Path(tempfile.mkdtemp(prefix="tc_bench_outbox_"))
     try:
-        with database(backend, work) as url:
+        with database(backend, work, "outbox") as url:
             return _measure(backend, url, work, messages, workers)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -454,19 +420,6 @@ def faults(outcome: Outcome) -> list[str]:
         "not_sent": outcome.not_sent != 0,
     }
     return [f"{name}={getattr(outcome, name)}" for name, bad in checks.items() if bad]
-
-
-def reachable(backend: str) -> str | None:
-    if backend == "sqlite":
-        return None
-    engine = sa.create_engine(SERVER_URLS[backend], connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect():
-            return None
-    except sa.exc.DBAPIError as exc:
-        return str(exc.orig).strip().splitlines()[0]
-    finally:
-        engine.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

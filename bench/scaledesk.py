@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from servers import SERVER_URLS
 from ticketcore import Helpdesk, Settings, migrate
 from ticketcore.demo import DEMO_PASSWORD
 from ticketcore.models import Ticket, User
@@ -33,10 +34,6 @@ from ticketcore.scale import load_scale_data
 DATA = Path(__file__).resolve().parent / ".data"
 DATA_VERSION = 2  # raise when ticketcore.scale writes different rows: cached desks are remade
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
-SERVERS = {
-    "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-    "mariadb": "mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4",
-}
 
 
 @dataclass(frozen=True)
@@ -155,7 +152,7 @@ def working_desk(backend: str, tickets: int, *, progress: bool = True) -> Iterat
             shutil.copyfile(cached, work / "desk.db")
             url = f"sqlite:///{work / 'desk.db'}"
         elif backend == "postgresql":
-            server = make_url(SERVERS[backend])
+            server = make_url(SERVER_URLS[backend])
             if not _loaded(server.set(database=stamp).render_as_string(False), tickets):
                 _server_sql(backend, f'DROP DATABASE IF EXISTS "{stamp}"')
                 _server_sql(backend, f'CREATE DATABASE "{stamp}"')
@@ -172,7 +169,7 @@ def working_desk(backend: str, tickets: int, *, progress: bool = True) -> Iterat
         elif backend == "mariadb":
             drop = f"tc_bench_{uuid.uuid4().hex[:8]}"
             _server_sql(backend, f"CREATE DATABASE `{drop}` CHARACTER SET utf8mb4")
-            url = make_url(SERVERS[backend]).set(database=drop).render_as_string(False)
+            url = make_url(SERVER_URLS[backend]).set(database=drop).render_as_string(False)
             _build(url, cached_files, tickets, progress)
         else:
             raise ValueError(f"unknown database {backend!r}")
@@ -205,7 +202,7 @@ def desk_of(url: str, attachments_dir: str, tickets: int) -> Desk:
 
 
 def _server_sql(backend: str, statement: str) -> None:
-    engine = create_engine(SERVERS[backend], isolation_level="AUTOCOMMIT")
+    engine = create_engine(SERVER_URLS[backend], isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             conn.execute(text(statement))
