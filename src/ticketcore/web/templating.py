@@ -7,6 +7,7 @@ travels in a context variable, so concurrent requests in other languages never m
 
 from __future__ import annotations
 
+import functools
 import gettext
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
@@ -81,12 +83,23 @@ def format_when(value: datetime | None, style: str = "medium") -> str:
     """A moment in the reader's zone and language; empty for None."""
     if value is None:
         return ""
-    try:
-        zone = ZoneInfo(_zone.get())
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    locale = _locale.get()
+    zone, locale = _reader(_zone.get(), _locale.get())
     if style == "date":
         return format_date(value.astimezone(zone), "medium", locale=locale)
     day = format_date(value.astimezone(zone), "medium", locale=locale)
     return f"{day}, {format_time(value, 'short', tzinfo=zone, locale=locale)}"
+
+
+@functools.lru_cache(maxsize=256)
+def _reader(zone_name: str, locale_name: str) -> tuple[ZoneInfo, Locale]:
+    """The zone and Babel locale of a reader, parsed once: a queue page formats fifty dates,
+    and parsing the locale's name each time was half the cost of formatting one."""
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    try:
+        locale = Locale.parse(locale_name)
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    return zone, locale
