@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+NOTES = HERE / "RESULTS-notes.md"  # the why of the figures, written by hand, added to the report
 LIST_PAGES = ("my tickets", "queue: mine", "queue: unassigned", "queue: my teams", "queue: at risk")
 # Our page → django-helpdesk's nearest, as bench/README.md explains. Its lists are an HTML
 # shell and a JSON request the shell's JavaScript makes: a person waits for both.
@@ -212,6 +213,8 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> str:
                 f"{o['per_second']:,.0f} | {o['lost']} | {o['duplicates']} |"
             )
     out += ["", "## Targets", "", *targets(args, found, ratios)]
+    if NOTES.exists() and not args.quick:
+        out += ["", NOTES.read_text().strip()]
     return "\n".join(out) + "\n"
 
 
@@ -296,7 +299,9 @@ def measure_all(args: argparse.Namespace) -> dict[str, Any]:
     if "http" in args.parts:
         found["http"] = run_json(
             python(
-                "http_load.py", *(["--quick"] if args.quick else ["--tickets", max(args.sizes)])
+                "http_load.py",
+                *(["--quick"] if args.quick else ["--tickets", max(args.sizes), "--database"]),
+                *([] if args.quick else args.databases),
             ),
             args.quiet,
         )
