@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import shutil
 import subprocess
 import sys
@@ -144,42 +145,66 @@ def working_desk(backend: str, tickets: int, *, progress: bool = True) -> Iterat
     url: str
     drop: str | None = None
     try:
-        if backend == "sqlite":
-            cached = DATA / f"{stamp}.db"
-            if not _loaded(f"sqlite:///{cached}", tickets):
-                _clear_old(DATA, f"scale_{tickets}_")
-                _build(f"sqlite:///{cached}", cached_files, tickets, progress)
-            shutil.copyfile(cached, work / "desk.db")
-            url = f"sqlite:///{work / 'desk.db'}"
-        elif backend == "postgresql":
-            server = make_url(SERVER_URLS[backend])
-            if not _loaded(server.set(database=stamp).render_as_string(False), tickets):
-                _server_sql(backend, f'DROP DATABASE IF EXISTS "{stamp}"')
-                _server_sql(backend, f'CREATE DATABASE "{stamp}"')
-                shutil.rmtree(cached_files, ignore_errors=True)
-                _build(
-                    server.set(database=stamp).render_as_string(False),
-                    cached_files,
-                    tickets,
-                    progress,
-                )
-            drop = f"tc_bench_{uuid.uuid4().hex[:8]}"
-            _server_sql(backend, f'CREATE DATABASE "{drop}" TEMPLATE "{stamp}"')
-            url = server.set(database=drop).render_as_string(False)
-        elif backend == "mariadb":
-            drop = f"tc_bench_{uuid.uuid4().hex[:8]}"
-            _server_sql(backend, f"CREATE DATABASE `{drop}` CHARACTER SET utf8mb4")
-            url = make_url(SERVER_URLS[backend]).set(database=drop).render_as_string(False)
-            _build(url, cached_files, tickets, progress)
-        else:
-            raise ValueError(f"unknown database {backend!r}")
-        shutil.copytree(cached_files, work / "attachments", dirs_exist_ok=True)
+        with _locked(f"lock_{tickets}"):
+            url, drop = _copy(backend, tickets, stamp, work, cached_files, progress)
+            shutil.copytree(cached_files, work / "attachments", dirs_exist_ok=True)
         yield desk_of(url, str(work / "attachments"), tickets)
     finally:
         if drop is not None:
             quote = "`" if backend == "mariadb" else '"'
             _server_sql(backend, f"DROP DATABASE IF EXISTS {quote}{drop}{quote}")
         shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(name: str) -> Iterator[None]:
+    """One process at a time builds or copies the cached desks of a size: a benchmark started
+    beside another waits for it instead of building the same desk twice or copying one that is
+    half built."""
+    with open(DATA / name, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _copy(
+    backend: str, tickets: int, stamp: str, work: Path, cached_files: Path, progress: bool
+) -> tuple[str, str | None]:
+    """A copy of the cached desk (built first if need be): its URL, and the server database to
+    drop afterwards."""
+    drop: str | None = None
+    if backend == "sqlite":
+        cached = DATA / f"{stamp}.db"
+        if not _loaded(f"sqlite:///{cached}", tickets):
+            _clear_old(DATA, f"scale_{tickets}_")
+            _build(f"sqlite:///{cached}", cached_files, tickets, progress)
+        shutil.copyfile(cached, work / "desk.db")
+        url = f"sqlite:///{work / 'desk.db'}"
+    elif backend == "postgresql":
+        server = make_url(SERVER_URLS[backend])
+        if not _loaded(server.set(database=stamp).render_as_string(False), tickets):
+            _server_sql(backend, f'DROP DATABASE IF EXISTS "{stamp}"')
+            _server_sql(backend, f'CREATE DATABASE "{stamp}"')
+            shutil.rmtree(cached_files, ignore_errors=True)
+            _build(
+                server.set(database=stamp).render_as_string(False),
+                cached_files,
+                tickets,
+                progress,
+            )
+        drop = f"tc_bench_{uuid.uuid4().hex[:8]}"
+        _server_sql(backend, f'CREATE DATABASE "{drop}" TEMPLATE "{stamp}"')
+        url = server.set(database=drop).render_as_string(False)
+    elif backend == "mariadb":
+        drop = f"tc_bench_{uuid.uuid4().hex[:8]}"
+        _server_sql(backend, f"CREATE DATABASE `{drop}` CHARACTER SET utf8mb4")
+        url = make_url(SERVER_URLS[backend]).set(database=drop).render_as_string(False)
+        _build(url, cached_files, tickets, progress)
+    else:
+        raise ValueError(f"unknown database {backend!r}")
+    return url, drop
 
 
 def desk_of(url: str, attachments_dir: str, tickets: int) -> Desk:
