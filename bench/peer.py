@@ -13,6 +13,7 @@ This script prints that JSON as a table.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import hashlib
 import json
@@ -102,9 +103,11 @@ def ensure_venv(venv: Path = VENV) -> Path:
 
 
 def write_shape(path: Path) -> Path:
-    """ticketcore's story texts and recent endings as JSON for the peer's loader, which cannot
-    import ticketcore. Rewritten only when they change, since the peer's cache keys on it."""
+    """ticketcore's story texts and the scale data's rules (endings by age, teams, names,
+    files) as JSON for the peer's loader, which cannot import ticketcore: scale.py stays the one
+    place they are written. Rewritten only when they change, since the peer's cache keys on it."""
     try:
+        from ticketcore import scale
         from ticketcore.demo import ENDINGS
         from ticketcore.demo_stories import IN_PROGRESS, STORIES
     except ImportError as error:
@@ -116,6 +119,20 @@ def write_shape(path: Path) -> Path:
         "stories": [{name: getattr(story, name) for name in fields} for story in STORIES],
         "in_progress": IN_PROGRESS,
         "recent_endings": list(ENDINGS),
+        # scale.py's private rules, read here on purpose: the peer must write the same desk.
+        "days": scale._DAYS,
+        "recent_days": scale._RECENT.days,
+        "month_days": scale._MONTH.days,
+        "month_endings": list(scale._MONTH_ENDINGS),
+        "month_weights": list(scale._MONTH_WEIGHTS),
+        "old_endings": list(scale._OLD_ENDINGS),
+        "old_weights": list(scale._OLD_WEIGHTS),
+        "teams": list(scale._TEAMS),
+        "story_teams": scale._STORY_TEAM,
+        "staff_domain": scale._STAFF_DOMAIN,
+        "first_names": list(scale._FIRST),
+        "last_names": list(scale._LAST),
+        "files": [[name, base64.b64encode(content).decode()] for name, content in scale._FILES],
     }
     text = json.dumps(shape, indent=1, sort_keys=True) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)

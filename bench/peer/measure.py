@@ -176,8 +176,9 @@ def prepare(
 
         print(f"peer data: loading {tickets:,} tickets into {cached}", file=sys.stderr, flush=True)
         call_command("migrate", verbosity=0)
-        peer_data.write_files(media)
-        loaded = peer_data.load(peer_data.Shape.from_json(json.loads(shape_bytes)), tickets)
+        shape = peer_data.Shape.from_json(json.loads(shape_bytes))
+        peer_data.write_files(media, shape)
+        loaded = peer_data.load(shape, tickets)
         connection.close()
         stamp_file.unlink(missing_ok=True)
         partial = cached.with_suffix(".partial")

@@ -5,7 +5,7 @@ N tickets created over the last two years (ending at midnight UTC today), 2,000 
 whose addresses fall in 200 organization domains, 20 agents in 5 queues, each ticket a
 thread of the demo's stories (the texts come from ticketcore through `bench/peer.py`, in the
 "shape" file), the same age-dependent endings and branch odds, attachments on 5% of public
-messages. The constants below copy scale.py's; change them together.
+messages. The rules (endings by age, teams, names, files) come from scale.py in the same file.
 
 What django-helpdesk has no place for is mapped to its nearest thing or left out: a ticket's
 messages become follow-ups (the request itself is the "Ticket Opened" follow-up, as its forms
@@ -26,6 +26,7 @@ off while loading.
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 import random
 import sys
@@ -55,37 +56,11 @@ DATA_VERSION = 1  # bump when the rows written here change, so cached databases 
 SEED = 1
 
 _BATCH = 2_000
-_DAYS = 730
-_RECENT = timedelta(days=3)
-_MONTH = timedelta(days=30)
-_MONTH_ENDINGS = ("closed", "resolved", "pending", "open", "in_progress", "customer_replied")
-_MONTH_WEIGHTS = (55, 30, 5, 4, 3, 3)
-_OLD_ENDINGS = ("closed", "resolved", "pending", "open", "in_progress")
-_OLD_WEIGHTS = (970, 20, 4, 3, 3)
 _CUSTOMERS = 2_000
 _ORGANIZATIONS = 200
 _AGENTS = 20
-QUEUES = ("Support", "Billing", "Sales", "Technical", "Onboarding")
-_STORY_QUEUE = {"support": "Support", "billing": "Billing", "sales": "Sales"}
-_STAFF_DOMAIN = "scale.example.com"
 # ticketcore's priorities onto django-helpdesk's 1 (critical) .. 5 (very low)
 _PRIORITY = {"urgent": 1, "high": 2, "normal": 3, "low": 4}
-_FIRST = (
-    "Ada", "Ben", "Chloe", "Dev", "Elif", "Femi", "Gita", "Hugo", "Ines", "Jon", "Kaito", "Lara",
-    "Mateo", "Nia", "Omar", "Pia", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen",
-    "Ximena", "Yusuf", "Zoe", "Arjun", "Bea", "Cyril", "Dana",
-)  # fmt: skip
-_LAST = (
-    "Adams", "Brandt", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Hoang", "Ivanova",
-    "Jensen", "Kowalski", "Laine", "Moreau", "Novak", "Okafor", "Patel", "Quispe", "Rossi",
-    "Schmidt", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Yilmaz", "Zhou",
-)  # fmt: skip
-# A few small real files that every attachment row points at, as scale.py stores three.
-FILES = (
-    ("screenshot.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 2_000),
-    ("invoice.pdf", b"%PDF-1.4\n% scale data\n" + b"0" * 4_000),
-    ("error-log.txt", b"ERROR 500 at /checkout\n" * 40),
-)
 FILES_DIR = "helpdesk/attachments/peer-scale"  # under MEDIA_ROOT
 
 OPEN, REOPENED, RESOLVED, CLOSED = (
@@ -113,11 +88,24 @@ class Story:
 
 @dataclass(frozen=True)
 class Shape:
-    """The texts and the recent tickets' endings, from ticketcore (see `bench/peer.py`)."""
+    """The texts, and scale.py's rules for the desk, from ticketcore (see `bench/peer.py`)."""
 
     stories: tuple[Story, ...]
     in_progress: str
     recent_endings: tuple[str, ...]
+    days: int  # the tickets' span, ending at today's midnight
+    recent: timedelta  # younger tickets end as the demo's do
+    month: timedelta  # younger tickets are mostly finished; older ones nearly all
+    month_endings: tuple[str, ...]
+    month_weights: tuple[int, ...]
+    old_endings: tuple[str, ...]
+    old_weights: tuple[int, ...]
+    teams: tuple[str, ...]  # the queues here
+    story_teams: dict[str, str]
+    staff_domain: str
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    files: tuple[tuple[str, bytes], ...]  # the few small files every attachment row points at
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Shape:
@@ -125,6 +113,19 @@ class Shape:
             stories=tuple(Story(**s) for s in data["stories"]),
             in_progress=data["in_progress"],
             recent_endings=tuple(data["recent_endings"]),
+            days=data["days"],
+            recent=timedelta(days=data["recent_days"]),
+            month=timedelta(days=data["month_days"]),
+            month_endings=tuple(data["month_endings"]),
+            month_weights=tuple(data["month_weights"]),
+            old_endings=tuple(data["old_endings"]),
+            old_weights=tuple(data["old_weights"]),
+            teams=tuple(data["teams"]),
+            story_teams=dict(data["story_teams"]),
+            staff_domain=data["staff_domain"],
+            first_names=tuple(data["first_names"]),
+            last_names=tuple(data["last_names"]),
+            files=tuple((name, base64.b64decode(text)) for name, text in data["files"]),
         )
 
 
@@ -152,11 +153,11 @@ class _Batch:
     attachments: list[FollowUpAttachment] = field(default_factory=list)
 
 
-def write_files(media_root: Path) -> None:
+def write_files(media_root: Path, shape: Shape) -> None:
     """The shared attachment files, so a download or preview of any attachment row works."""
     folder = media_root / FILES_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    for name, content in FILES:
+    for name, content in shape.files:
         path = folder / name
         if not path.exists() or path.read_bytes() != content:
             path.write_bytes(content)
@@ -210,7 +211,7 @@ class _Loader:
     def load(self, tickets: int, progress: bool) -> None:
         self._people()
         created = sorted(
-            self.now - timedelta(seconds=self.rng.uniform(600, _DAYS * 86_400))
+            self.now - timedelta(seconds=self.rng.uniform(600, self.shape.days * 86_400))
             for _ in range(tickets)
         )
         endings = [self._ending(self.now - when) for when in created]
@@ -234,12 +235,14 @@ class _Loader:
         """An admin, 20 agents spread over the 5 queues, 2,000 customers in 200 domains, and
         the UserSettings row django-helpdesk's post_save signal would have made for each."""
         user_model = get_user_model()
-        joined = self.now - timedelta(days=_DAYS + 1)
+        shape = self.shape
+        firsts, lasts = shape.first_names, shape.last_names
+        joined = self.now - timedelta(days=self.shape.days + 1)
         users = [
             user_model(
                 id=1,
                 username="admin",
-                email=f"admin@{_STAFF_DOMAIN}",
+                email=f"admin@{shape.staff_domain}",
                 first_name="Morgan",
                 last_name="Admin",
                 is_staff=True,
@@ -249,19 +252,19 @@ class _Loader:
             )
         ]
         with transaction.atomic():
-            for name in QUEUES:
+            for name in shape.teams:
                 queue = Queue.objects.create(
                     title=name,
                     slug=name.lower(),
-                    email_address=f"{name.lower()}@{_STAFF_DOMAIN}",
+                    email_address=f"{name.lower()}@{shape.staff_domain}",
                     allow_public_submission=True,
                 )
                 self.queues[name] = queue.id
                 self.queue_agents[name] = []
             for i in range(_AGENTS):
-                first, last = _FIRST[i % len(_FIRST)], _LAST[(i * 7) % len(_LAST)]
-                agent = _Person(i + 2, f"agent{i + 1:02d}@{_STAFF_DOMAIN}", first)
-                self.queue_agents[QUEUES[i % len(QUEUES)]].append(agent)
+                first, last = firsts[i % len(firsts)], lasts[(i * 7) % len(lasts)]
+                agent = _Person(i + 2, f"agent{i + 1:02d}@{shape.staff_domain}", first)
+                self.queue_agents[shape.teams[i % len(shape.teams)]].append(agent)
                 users.append(
                     user_model(
                         id=agent.id,
@@ -275,7 +278,7 @@ class _Loader:
                     )
                 )
             for i in range(_CUSTOMERS):
-                first, last = self.rng.choice(_FIRST), self.rng.choice(_LAST)
+                first, last = self.rng.choice(firsts), self.rng.choice(lasts)
                 domain = f"org{i % _ORGANIZATIONS + 1:03d}.example.com"
                 email = f"{first.lower()}.{last.lower()}{i + 1}@{domain}"
                 customer = _Person(_AGENTS + 2 + i, email, first)
@@ -294,15 +297,15 @@ class _Loader:
             user_model.objects.bulk_create(users)
             UserSettings.objects.bulk_create(UserSettings(user_id=u.id) for u in users)
         self.result.counts["users"] = len(users)
-        self.result.counts["queues"] = len(QUEUES)
+        self.result.counts["queues"] = len(shape.teams)
 
     def _ending(self, age: timedelta) -> str:
         """scale.py's `_ending`: the demo's mix for the last days, then mostly finished."""
-        if age < _RECENT:
+        if age < self.shape.recent:
             return self.shape.recent_endings[self.rng.randrange(len(self.shape.recent_endings))]
-        if age < _MONTH:
-            return self.rng.choices(_MONTH_ENDINGS, _MONTH_WEIGHTS)[0]
-        return self.rng.choices(_OLD_ENDINGS, _OLD_WEIGHTS)[0]
+        if age < self.shape.month:
+            return self.rng.choices(self.shape.month_endings, self.shape.month_weights)[0]
+        return self.rng.choices(self.shape.old_endings, self.shape.old_weights)[0]
 
     # ------------------------------------------------------------------ one ticket
 
@@ -310,9 +313,9 @@ class _Loader:
         rng = self.rng
         story = rng.choice(self.shape.stories)
         customer = rng.choice(self.customers)
-        queue = _STORY_QUEUE.get(story.team, QUEUES[0])
+        queue = self.shape.story_teams.get(story.team, self.shape.teams[0])
         if rng.random() < 0.3:
-            queue = rng.choice(QUEUES)
+            queue = rng.choice(self.shape.teams)
         agent = rng.choice(self.queue_agents[queue])
         names = {"customer": customer.first_name, "agent": agent.first_name}
         at = _Clock(created, self.now, rng)
@@ -362,7 +365,7 @@ class _Loader:
             batch.followups.append(row)
             self.result.counts["public follow-ups" if public else "internal follow-ups"] += 1
             if public and rng.random() < 0.05:
-                name, content = FILES[rng.randrange(len(FILES))]
+                name, content = self.shape.files[rng.randrange(len(self.shape.files))]
                 batch.attachments.append(
                     FollowUpAttachment(
                         followup_id=row.id,
