@@ -31,6 +31,7 @@ from ticketcore.models import Ticket, User
 from ticketcore.models.accounts import Role
 from ticketcore.permissions import Actor
 from ticketcore.scale import load_scale_data
+from ticketcore.workflow import Status
 
 DATA = Path(__file__).resolve().parent / ".data"
 DATA_VERSION = 2  # raise when ticketcore.scale writes different rows: cached desks are remade
@@ -120,8 +121,6 @@ def _busiest_customer(helpdesk: Helpdesk) -> tuple[int, str]:
 
 
 def _busiest_agent(helpdesk: Helpdesk) -> tuple[int, str]:
-    from ticketcore.workflow import Status
-
     closed = (Status.CLOSED, Status.RESOLVED)
     with helpdesk.engine.connect() as conn:
         row = conn.execute(
