@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.sqltypes import NullType
 
 READ_ONLY = "ticketcore_read_only"
 
@@ -104,3 +105,28 @@ def _seconds_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: A
 def _seconds_mysql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
     return f"(TIMESTAMPDIFF(MICROSECOND, {earlier}, {later}) / 1000000.0)"
+
+
+class seldom(FunctionElement[Any]):  # lower case: it reads like the SQL function
+    """`seldom(condition)`: a condition few rows meet, such as a ticket being unfinished (a
+    desk's backlog is a few in a hundred). SQLite's statistics know only averages (a status
+    holds a fifth of the tickets), and with them its choice between the status index and
+    reading the whole table was a toss-up that the order of the table's indexes decided;
+    `unlikely()` tells it. Other databases keep per-value statistics and get the condition as
+    it is."""
+
+    # No Boolean type: on SQLite, SQLAlchemy would compare a boolean function with 1, and
+    # `unlikely(…) = 1` no longer lets the planner use the index on the condition inside.
+    type = NullType()
+    name = "seldom"
+    inherit_cache = True
+
+
+@compiles(seldom)
+def _seldom(element: seldom, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(seldom, "sqlite")
+def _seldom_sqlite(element: seldom, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"unlikely({compiler.process(element.clauses, **kw)})"

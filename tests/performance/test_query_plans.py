@@ -64,3 +64,22 @@ def test_no_page_scans_the_tickets_or_messages_table_at_10000_tickets(
                 scans.append(f"{read.page}: WHERE {where[:700]}\n  " + "\n  ".join(steps))
     engine.dispose()
     assert not scans, "\n\n".join(scans)
+
+
+def test_seldom_conditions_are_marked_for_sqlite_and_left_as_they_are_elsewhere() -> None:
+    """SQLite gets `unlikely(…)` with nothing compared to it (`= 1` would hide the condition
+    from the index); PostgreSQL and MariaDB, with per-value statistics, the bare condition."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+    from ticketcore.db import seldom
+    from ticketcore.models import Ticket
+
+    query = select(Ticket.id).where(seldom(Ticket.status.in_(["open", "in_progress"])))
+    on = {name: str(query.compile(dialect=d.dialect())) for name, d in
+          (("sqlite", sqlite), ("postgresql", postgresql), ("mysql", mysql))}  # fmt: skip
+    assert on["sqlite"].endswith(
+        "WHERE unlikely(ticketcore_tickets.status IN (__[POSTCOMPILE_status_1]))"
+    )
+    for name in ("postgresql", "mysql"):
+        assert on[name].endswith("WHERE ticketcore_tickets.status IN (__[POSTCOMPILE_status_1])")
