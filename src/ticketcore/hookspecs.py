@@ -70,7 +70,8 @@ def sla_policy_for_ticket(helpdesk: Helpdesk, ticket: Ticket) -> int | None:
     """Choose the SLA policy of a ticket instead of the built-in matching.
 
     Called when a ticket is opened and when its priority, team or organization change, inside
-    that transaction. Return a policy id, or `None` to let the policies' own conditions decide.
+    that transaction; when it is opened, its row is not written yet, so do not rely on its id.
+    Return a policy id, or `None` to let the policies' own conditions decide.
 
     .. versionadded:: 0.1
     """

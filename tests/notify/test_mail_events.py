@@ -320,6 +320,45 @@ def test_a_change_that_rolls_back_leaves_no_email(helpdesk, cast, captured):
     assert rows(helpdesk) == [] and captured.sent == []
 
 
+def test_emails_of_a_ticket_opened_by_email_answer_that_email(helpdesk, cast, captured):
+    ticket = helpdesk.tickets.create(
+        cast.bill_actor,
+        requester=cast.carol.email,
+        subject="Printer",
+        body="It jams.",
+        source="email",
+        email_message_id="<CAF=jams@mail.acme.example.com>",
+    ).ticket
+    thread = f"<ticket-{ticket.track_id}@example.com>"
+    (receipt,) = captured.to(cast.carol.email)
+    assert receipt["In-Reply-To"] == "<CAF=jams@mail.acme.example.com>"
+    assert receipt["References"].split() == [thread, "<CAF=jams@mail.acme.example.com>"]
+    helpdesk.messages.reply(cast.ann_actor, ticket.id, body="Which model?")
+    reply = captured.to(cast.carol.email)[1]
+    assert reply["References"].split() == [
+        thread,
+        "<CAF=jams@mail.acme.example.com>",
+        receipt["Message-ID"],
+    ]
+
+
+def test_a_failure_just_before_the_commit_leaves_neither_change_nor_email(
+    helpdesk, cast, captured, opened
+):
+    sent_before = len(rows(helpdesk))
+    with pytest.raises(RuntimeError), unit_of_work(helpdesk) as uow:
+        ticket = uow.session.get(Ticket, opened.id)
+        ticket.subject = "Renamed"
+        queue_event(uow, Event.STATUS_CHANGED, ticket, actor=cast.ann_actor)
+
+        def fails() -> None:
+            raise RuntimeError("disk full")
+
+        uow.before_commit(fails)  # runs after the queued emails are written
+    assert len(rows(helpdesk)) == sent_before and captured.sent == []
+    assert helpdesk.tickets.get(cast.ann_actor, opened.id).subject == "The printer jams"
+
+
 def test_host_templates_override_and_extend_the_packaged_ones(
     helpdesk, cast, captured, tmp_path, monkeypatch
 ):

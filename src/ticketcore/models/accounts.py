@@ -40,7 +40,7 @@ class Organization(Base):
     staff: Mapped[list[OrganizationStaff]] = relationship(
         back_populates="organization",
         cascade="all, delete-orphan",
-        order_by="OrganizationStaff.position",
+        order_by="[OrganizationStaff.position, OrganizationStaff.id]",
     )
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Dialect, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Dialect, Integer, MetaData, String, Table, TypeDecorator
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase
 
@@ -86,3 +86,9 @@ class StrEnumType(TypeDecorator[enum.StrEnum]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements on rows the ORM need not track (a counter, lines of
+    the audit trail, outbox rows): a plain INSERT or UPDATE skips the unit of work's bookkeeping."""
+    return cast(Table, model.__table__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects import mysql
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .accounts import User
 from .base import Base, StrEnumType, UTCDateTime
+
+if TYPE_CHECKING:
+    from .tickets import Ticket
 
 LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 
@@ -41,6 +45,9 @@ class Message(Base):
     email_message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # Set instead of ticket_id when the ticket is new: its row and the first message's are
+    # written in one flush, the ticket's first.
+    ticket: Mapped[Ticket] = relationship()
     author: Mapped[User | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="message", order_by="Attachment.id"
@@ -65,4 +72,5 @@ class Attachment(Base):
     storage_key: Mapped[str] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    ticket: Mapped[Ticket] = relationship()
     message: Mapped[Message] = relationship(back_populates="attachments")

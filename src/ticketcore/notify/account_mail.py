@@ -107,7 +107,7 @@ def queue_account_email(
     )
     uow.session.add(row)
     uow.session.flush()
-    deliver_after_commit(uow, row)
+    deliver_after_commit(uow, row.id)
     # The link is a secret: say what was queued, never what it contains.
     log.info("queued %s email %s for user %s", kind.value, row.id, user.id)
 

@@ -95,6 +95,9 @@ def _make_environment(host_dirs: list[str]) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Packaged templates change only with the package; asking the file system whether they
+        # did costs a stat per template per email. A host's own templates are still re-read.
+        auto_reload=bool(host_dirs),
     )
     # Whitespace inside {% trans %} blocks is collapsed, so a sentence can wrap in the template
     # and still be one message in the catalog.

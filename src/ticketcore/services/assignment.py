@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..models import OrganizationStaff, Role, Team, TeamMember, Ticket, User
+from ..models import Role, Team, TeamMember, Ticket, User
+from ..models.base import table_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -16,6 +18,31 @@ if TYPE_CHECKING:
 
 _STAFF = (Role.AGENT, Role.ADMIN)
 log = logging.getLogger("ticketcore.assignment")
+
+# Built once: every new ticket runs them, and SQLAlchemy compiles a statement object (and works
+# out its cache key) once, however often it is executed.
+_TEAM_LOCKED = (
+    select(Team)
+    .where(Team.id == bindparam("team_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_TEAM_AGENTS = (
+    select(User)
+    .join(TeamMember, TeamMember.user_id == User.id)
+    .where(
+        TeamMember.team_id == bindparam("team_id"),
+        User.is_active.is_(True),
+        User.role.in_(_STAFF),
+    )
+    .order_by(User.id)
+)
+_TEAMS = table_of(Team)
+_SET_LAST_ASSIGNED = (
+    update(_TEAMS)
+    .where(_TEAMS.c.id == bindparam("team_id"))
+    .values(last_assigned_user_id=bindparam("user_id"))
+)
 
 
 def choose_assignee(helpdesk: Helpdesk, session: Session, ticket: Ticket) -> User | None:
@@ -28,20 +55,11 @@ def choose_assignee(helpdesk: Helpdesk, session: Session, ticket: Ticket) -> Use
     strategy = helpdesk.settings.assignment
     if strategy == "none":
         return None
-    if strategy == "organization_then_round_robin" and ticket.organization_id is not None:
-        staff = session.scalar(
-            select(User)
-            .join(OrganizationStaff, OrganizationStaff.user_id == User.id)
-            .where(
-                OrganizationStaff.organization_id == ticket.organization_id,
-                User.is_active.is_(True),
-                User.role.in_(_STAFF),
-            )
-            .order_by(OrganizationStaff.position, OrganizationStaff.id)
-            .limit(1)
-        )
-        if staff is not None:
-            return staff
+    organization = ticket.organization
+    if strategy == "organization_then_round_robin" and organization is not None:
+        for entry in organization.staff:  # in their order; the requester's load brings them
+            if entry.user.is_active and entry.user.role in _STAFF:
+                return entry.user
     if ticket.team_id is None:
         return None
     return _round_robin(session, ticket.team_id)
@@ -52,23 +70,16 @@ def _round_robin(session: Session, team_id: int) -> User | None:
 
     The team row is locked so two tickets created at once go to two different agents.
     """
-    team = session.scalar(
-        select(Team)
-        .where(Team.id == team_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    team = session.scalar(_TEAM_LOCKED, {"team_id": team_id})
     if team is None:
         return None
-    agents = session.scalars(
-        select(User)
-        .join(TeamMember, TeamMember.user_id == User.id)
-        .where(TeamMember.team_id == team_id, User.is_active.is_(True), User.role.in_(_STAFF))
-        .order_by(User.id)
-    ).all()
+    agents = session.scalars(_TEAM_AGENTS, {"team_id": team_id}).all()
     if not agents:
         return None
     last = team.last_assigned_user_id or 0
     chosen = next((a for a in agents if a.id > last), agents[0])
-    team.last_assigned_user_id = chosen.id
+    # Written at once, on the row locked above; the loaded team is told it is current, so the
+    # ticket's flush has one row fewer to work out.
+    session.execute(_SET_LAST_ASSIGNED, {"team_id": team_id, "user_id": chosen.id})
+    set_committed_value(team, "last_assigned_user_id", chosen.id)
     return chosen

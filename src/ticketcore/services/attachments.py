@@ -73,7 +73,7 @@ def add_message(
 ) -> Message:
     """Add a message with its rendered body and its files to the ticket's thread."""
     message = Message(
-        ticket_id=ticket.id,
+        ticket=ticket,
         author=author,
         is_internal=internal,
         source=MessageSource(source),
@@ -81,6 +81,7 @@ def add_message(
         body_html=render_markdown(body),
         email_message_id=email_message_id,
         created_at=uow.helpdesk.clock.now(),
+        attachments=[],  # known to be empty until store_files: reading it later costs no query
     )
     uow.session.add(message)
     store_files(uow, ticket, message, files)
@@ -99,7 +100,7 @@ def store_files(
         uow.on_rollback(functools.partial(storage.delete, key))
         message.attachments.append(
             Attachment(
-                ticket_id=ticket.id,
+                ticket=ticket,
                 filename=name,
                 # Our guess from the name, not the sender's claim: a claimed text/html is not served.
                 content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",

@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import TicketcoreError
 from ..models import AuditEvent, Counter, Ticket
+from ..models.base import table_of
 from ..permissions import Actor
 from ..workflow import Status
 from .sla import on_status_change
 from .unit_of_work import UnitOfWork
 
+# Core statements on the table: the ORM's bookkeeping for a counter row is pure cost.
+_COUNTERS = table_of(Counter)
+_BUMP = update(_COUNTERS).where(_COUNTERS.c.name == "ticket").values(value=_COUNTERS.c.value + 1)
+_BUMP_RETURNING = _BUMP.returning(_COUNTERS.c.value)
+_COUNTER_VALUE = select(_COUNTERS.c.value).where(_COUNTERS.c.name == "ticket")
+
 
 def next_ticket_number(session: Session) -> int:
     """The next ticket number. The UPDATE locks the counter row until commit, so concurrent
-    creators on PostgreSQL and MariaDB queue up instead of sharing a number."""
-    result = session.execute(
-        update(Counter).where(Counter.name == "ticket").values(value=Counter.value + 1)
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    creators on PostgreSQL and MariaDB queue up instead of sharing a number. Where the database
+    can return the new value from the UPDATE (SQLite, PostgreSQL), one statement does."""
+    if session.get_bind().dialect.update_returning:
+        number = session.scalar(_BUMP_RETURNING)
+    else:  # MariaDB
+        bumped = session.execute(_BUMP).rowcount > 0  # type: ignore[attr-defined]
+        number = session.scalar(_COUNTER_VALUE) if bumped else None
+    if number is None:
         # Creating the row here would race between the first two tickets; the schema seeds it.
         raise TicketcoreError(
             "the ticket counter is missing: create the tables with `ticketcore db upgrade`"
         )
-    return int(session.scalar(select(Counter.value).where(Counter.name == "ticket")) or 0)
+    return int(number)
 
 
 def audit(
@@ -36,18 +46,27 @@ def audit(
     old: object = None,
     new: object = None,
 ) -> None:
-    uow.session.add(
-        AuditEvent(
-            ticket_id=ticket.id,
-            actor_id=actor.user_id,
-            actor_kind=actor.kind.value,
-            action=action,
-            field=field,
-            old_value=None if old is None else str(old),
-            new_value=None if new is None else str(new),
-            created_at=uow.helpdesk.clock.now(),
-        )
+    """Write one line of the ticket's audit trail now, as a plain INSERT: the trail is only
+    ever appended to, so an ORM object per line would be bookkeeping for nothing."""
+    session = uow.session
+    if ticket.id is None:
+        session.flush()  # the ticket's row first, for its id
+    session.execute(
+        _AUDIT_INSERT,
+        {
+            "ticket_id": ticket.id,
+            "actor_id": actor.user_id,
+            "actor_kind": actor.kind.value,
+            "action": action,
+            "field": field,
+            "old_value": None if old is None else str(old),
+            "new_value": None if new is None else str(new),
+            "created_at": uow.helpdesk.clock.now(),
+        },
     )
+
+
+_AUDIT_INSERT = insert(table_of(AuditEvent))
 
 
 def set_status(uow: UnitOfWork, actor: Actor, ticket: Ticket, new: Status) -> None:

@@ -70,6 +70,9 @@ def calendar_for(helpdesk: Helpdesk, calendar: Calendar | None) -> BusinessCalen
     return found
 
 
+_ACTIVE_POLICIES = select(SlaPolicy).where(SlaPolicy.is_active.is_(True))  # every new ticket's
+
+
 def apply_policy(uow: UnitOfWork, ticket: Ticket) -> None:
     """Choose the ticket's policy and (re)compute its deadlines from its opening time."""
     helpdesk = uow.helpdesk
@@ -79,7 +82,7 @@ def apply_policy(uow: UnitOfWork, ticket: Ticket) -> None:
     if chosen_id is not None:
         policy = session.get(SlaPolicy, chosen_id)
     else:
-        policies = session.scalars(select(SlaPolicy).where(SlaPolicy.is_active.is_(True))).all()
+        policies = session.scalars(_ACTIVE_POLICIES).all()
         policy = choose_policy(policies, ticket)
     ticket.sla_policy = policy
     if policy is None:
@@ -483,7 +486,7 @@ class SlaService(Service):
                     else None
                 ),
             )
-            policies = session.scalars(select(SlaPolicy).where(SlaPolicy.is_active.is_(True))).all()
+            policies = session.scalars(_ACTIVE_POLICIES).all()
             chosen = choose_policy(policies, probe)
             return SlaPolicyOut.model_validate(chosen) if chosen else None
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, bindparam, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..customfields import clean_custom_fields
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -19,6 +19,8 @@ from ..models import (
     AuditEvent,
     Feedback,
     Message,
+    Organization,
+    OrganizationStaff,
     ReplySide,
     Role,
     Team,
@@ -27,7 +29,7 @@ from ..models import (
     User,
 )
 from ..notify.events import Event
-from ..notify.queue import queue_event
+from ..notify.queue import opened, queue_event
 from ..permissions import Access, Action, Actor, ActorKind, may, ticket_visibility
 from ..schemas import (
     AuditOut,
@@ -75,6 +77,21 @@ _DETAILS = (
     selectinload(Ticket.organization),
     selectinload(Ticket.template),
 )
+
+# Built once, as every new ticket runs them: a statement object keeps its compiled form's key.
+# A customer opening a ticket: their organization (on the ticket) and its staff (who may get
+# it) come with them, in the one statement.
+_REQUESTER = (
+    select(User)
+    .where(User.id == bindparam("id"))
+    .options(
+        joinedload(User.organization)
+        .joinedload(Organization.staff)
+        .joinedload(OrganizationStaff.user)
+    )
+)
+_DEFAULT_TEAM = select(Team).where(Team.is_default.is_(True))
+_TRACK_ID_TAKEN = select(Ticket.id).where(Ticket.track_id == bindparam("track_id"))
 
 
 def _hash_token(token: str) -> str:
@@ -174,7 +191,7 @@ class TicketService(Service):
             else:
                 if values.requester is not None:
                     raise InvalidInput("customers open tickets for themselves", field="requester")
-                requester = session.get(User, actor.user_id)
+                requester = session.scalars(_REQUESTER, {"id": actor.user_id}).unique().first()
                 if requester is None:
                     raise NotFound("no such user")
             ticket = self._open(uow, actor, values, requester)
@@ -261,7 +278,7 @@ class TicketService(Service):
         team = (
             errors.check(find_team, session, values.team)
             if values.team is not None
-            else session.scalar(select(Team).where(Team.is_default.is_(True)))
+            else session.scalar(_DEFAULT_TEAM)
         )
         priority = errors.check(parse_priority, values.priority or Priority.NORMAL)
         chosen: User | None = None
@@ -300,6 +317,7 @@ class TicketService(Service):
             awaited_document=values.awaited_document or None,
             requester_id=requester.id,
             organization_id=requester.organization_id,
+            organization=requester.organization,
             team_id=team.id if team else None,
             priority=priority,
             status=Status.OPEN,
@@ -330,39 +348,43 @@ class TicketService(Service):
         self.helpdesk.hook.before_ticket_created(helpdesk=self.helpdesk, actor=actor, ticket=ticket)
         # The hook may have changed the assignee, team or priority: read them afterwards.
         assignee = ticket.assignee
+        with session.no_autoflush:  # the ticket and its first message go in with one flush
+            apply_policy(uow, ticket)
+            author = session.get(User, actor.user_id) if actor.user_id else requester
+            message = add_message(
+                uow,
+                ticket,
+                author,
+                values.body,
+                values.attachments,
+                source=values.source,
+                email_message_id=values.email_message_id,
+            )
         session.flush()
-        apply_policy(uow, ticket)
-        author = session.get(User, actor.user_id) if actor.user_id else requester
-        message = add_message(
-            uow,
-            ticket,
-            author,
-            values.body,
-            values.attachments,
-            source=values.source,
-            email_message_id=values.email_message_id,
-        )
+        opened(uow, ticket, message)
         audit(uow, actor, ticket, "created")
         if assignee is not None:
             audit(uow, actor, ticket, "changed", "assignee", None, assignee.email)
-        session.flush()
-        snapshot = ticket_out(Actor.system(), ticket)
-        uow.emit("after_ticket_created", ticket=snapshot)
+        if uow.listens("after_ticket_created", "after_ticket_assigned"):
+            snapshot = ticket_out(Actor.system(), ticket)
+            uow.emit("after_ticket_created", ticket=snapshot)
+            if assignee is not None:
+                uow.emit(
+                    "after_ticket_assigned", ticket=snapshot, assignee_id=assignee.id, actor=actor
+                )
         queue_event(
             uow, Event.TICKET_CREATED, ticket, actor=actor, message=message, guest_token=guest_token
         )
         if not actor.is_staff:
             queue_event(uow, Event.NEW_TICKET, ticket, actor=actor, message=message)
-        if assignee is not None:
-            uow.emit("after_ticket_assigned", ticket=snapshot, assignee_id=assignee.id, actor=actor)
-            if assignee.id != actor.user_id:
-                queue_event(uow, Event.ASSIGNED_TO_YOU, ticket, actor=actor)
+        if assignee is not None and assignee.id != actor.user_id:
+            queue_event(uow, Event.ASSIGNED_TO_YOU, ticket, actor=actor)
         return ticket
 
     def _free_track_id(self, session: Session) -> str:
         while True:  # a clash is a one-in-10^14 event; the unique index is the real guarantee
             candidate = new_track_id()
-            if session.scalar(select(Ticket.id).where(Ticket.track_id == candidate)) is None:
+            if session.scalar(_TRACK_ID_TAKEN, {"track_id": candidate}) is None:
                 return candidate
 
     # ------------------------------------------------------------ reading

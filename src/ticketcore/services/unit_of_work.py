@@ -2,7 +2,9 @@
 
 Services queue `after_*` hook calls and file clean-ups on the unit of work; they run only once
 the database has committed (or, for stored files, been rolled back), so a plugin never sees a
-change that did not happen, and a failed request leaves no orphaned file behind.
+change that did not happen, and a failed request leaves no orphaned file behind. Rows a use
+case writes in several steps (its emails) can be gathered and written once, just before the
+commit, inside the transaction.
 """
 
 from __future__ import annotations
@@ -27,14 +29,26 @@ class UnitOfWork:
         self._after_commit: list[tuple[str, dict[str, Any]]] = []
         self._on_rollback: list[Callable[[], None]] = []
         self._after_commit_calls: list[Callable[[], None]] = []
+        self._before_commit: list[Callable[[], None]] = []
         self.state: dict[str, Any] = {}  # per-transaction scratch space for helpers
 
     def emit(self, hook_name: str, **kwargs: Any) -> None:
         """Queue an `after_*` hook to run once this transaction has committed."""
         self._after_commit.append((hook_name, kwargs))
 
+    def listens(self, *hook_names: str) -> bool:
+        """Whether any plugin implements one of these hooks: what only a listener would read
+        (a snapshot of the ticket, say) need not be built when nobody listens."""
+        hook = self.helpdesk.plugins.hook
+        return any(getattr(hook, name).get_hookimpls() for name in hook_names)
+
     def on_rollback(self, undo: Callable[[], None]) -> None:
         self._on_rollback.append(undo)
+
+    def before_commit(self, call: Callable[[], None]) -> None:
+        """Run `call` inside the transaction once the use case is done, just before the commit;
+        if it fails, the whole transaction rolls back."""
+        self._before_commit.append(call)
 
     def after_commit(self, call: Callable[[], None]) -> None:
         """Run `call` once the transaction has committed (after the `after_*` hooks)."""
@@ -51,6 +65,8 @@ def unit_of_work(helpdesk: Helpdesk, *, read_only: bool = False) -> Iterator[Uni
             if read_only:
                 session.connection(execution_options={READ_ONLY: True})
             yield uow
+            for call in uow._before_commit:
+                call()
     except BaseException:
         for undo in uow._on_rollback:
             undo()
