@@ -206,14 +206,19 @@ def queue_event(
 
 def _write_rows(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     """Write every email the transaction queued, in one statement, just before it commits (a
-    new ticket queues two or three events); the ids come back in the rows' order. Outbox rows
-    are written once and then only read by the dispatcher: no ORM objects are needed."""
-    for row_id in uow.session.scalars(_OUTBOX_INSERT, rows):
+    new ticket queues two or three events). Outbox rows are written once and then only read by
+    the dispatcher: no ORM objects are needed. Their ids are asked back (in the rows' order)
+    only when this process sends them after the commit."""
+    if not uow.helpdesk.settings.deliver_after_commit:
+        uow.session.execute(_OUTBOX_INSERT, rows)
+        return
+    for row_id in uow.session.scalars(_OUTBOX_INSERT_RETURNING, rows):
         deliver_after_commit(uow, row_id)
 
 
 _OUTBOX = table_of(OutboxMessage)
-_OUTBOX_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+_OUTBOX_INSERT = insert(_OUTBOX)
+_OUTBOX_INSERT_RETURNING = _OUTBOX_INSERT.returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 
 def opened(uow: UnitOfWork, ticket: Ticket, message: Message) -> None:

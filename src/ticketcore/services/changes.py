@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -46,26 +48,31 @@ def audit(
     old: object = None,
     new: object = None,
 ) -> None:
-    """Write one line of the ticket's audit trail now, as a plain INSERT: the trail is only
-    ever appended to, so an ORM object per line would be bookkeeping for nothing."""
-    session = uow.session
-    if ticket.id is None:
-        session.flush()  # the ticket's row first, for its id
-    session.execute(
-        _AUDIT_INSERT,
-        {
-            "ticket_id": ticket.id,
-            "actor_id": actor.user_id,
-            "actor_kind": actor.kind.value,
-            "action": action,
-            "field": field,
-            "old_value": None if old is None else str(old),
-            "new_value": None if new is None else str(new),
-            "created_at": uow.helpdesk.clock.now(),
-        },
-    )
+    """Add a line to the ticket's audit trail. The lines of a transaction are written together
+    as plain INSERTs just before it commits: the trail is only ever appended to and is not read
+    back by the change that writes it, so ORM objects would be bookkeeping for nothing."""
+    lines: list[tuple[Ticket, dict[str, Any]]] | None = uow.state.get(_AUDIT_LINES)
+    if lines is None:
+        lines = uow.state[_AUDIT_LINES] = []
+        uow.before_commit(lambda: _write_lines(uow, lines))
+    line = {
+        "actor_id": actor.user_id,
+        "actor_kind": actor.kind.value,
+        "action": action,
+        "field": field,
+        "old_value": None if old is None else str(old),
+        "new_value": None if new is None else str(new),
+        "created_at": uow.helpdesk.clock.now(),
+    }
+    lines.append((ticket, line))
 
 
+def _write_lines(uow: UnitOfWork, lines: list[tuple[Ticket, dict[str, Any]]]) -> None:
+    uow.session.flush()  # tickets opened in this transaction get their ids
+    uow.session.execute(_AUDIT_INSERT, [{**line, "ticket_id": t.id} for t, line in lines])
+
+
+_AUDIT_LINES = "ticketcore.audit.lines"  # uow.state: (ticket, line) to write before the commit
 _AUDIT_INSERT = insert(table_of(AuditEvent))
 
 
