@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ..models import Role, Team, TeamMember, Ticket, User
 from ..models.base import table_of
@@ -21,12 +22,6 @@ log = logging.getLogger("ticketcore.assignment")
 
 # Built once: every new ticket runs them, and SQLAlchemy compiles a statement object (and works
 # out its cache key) once, however often it is executed.
-_TEAM_LOCKED = (
-    select(Team)
-    .where(Team.id == bindparam("team_id"))
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
 _TEAM_AGENTS = (
     select(User)
     .join(TeamMember, TeamMember.user_id == User.id)
@@ -38,6 +33,11 @@ _TEAM_AGENTS = (
     .order_by(User.id)
 )
 _TEAMS = table_of(Team)
+_LAST_ASSIGNED_LOCKED = (
+    select(_TEAMS.c.last_assigned_user_id)
+    .where(_TEAMS.c.id == bindparam("team_id"))
+    .with_for_update()
+)
 _SET_LAST_ASSIGNED = (
     update(_TEAMS)
     .where(_TEAMS.c.id == bindparam("team_id"))
@@ -70,16 +70,16 @@ def _round_robin(session: Session, team_id: int) -> User | None:
 
     The team row is locked so two tickets created at once go to two different agents.
     """
-    team = session.scalar(_TEAM_LOCKED, {"team_id": team_id})
-    if team is None:
+    locked = session.execute(_LAST_ASSIGNED_LOCKED, {"team_id": team_id}).first()
+    if locked is None:
         return None
     agents = session.scalars(_TEAM_AGENTS, {"team_id": team_id}).all()
     if not agents:
         return None
-    last = team.last_assigned_user_id or 0
+    last = locked.last_assigned_user_id or 0
     chosen = next((a for a in agents if a.id > last), agents[0])
-    # Written at once, on the row locked above; the loaded team is told it is current, so the
-    # ticket's flush has one row fewer to work out.
     session.execute(_SET_LAST_ASSIGNED, {"team_id": team_id, "user_id": chosen.id})
-    set_committed_value(team, "last_assigned_user_id", chosen.id)
+    team = session.identity_map.get(identity_key(Team, team_id))
+    if team is not None:  # the loaded team is told it is current: nothing for the flush to do
+        set_committed_value(team, "last_assigned_user_id", chosen.id)
     return chosen
