@@ -119,7 +119,9 @@ class Ticket(Base):
     team: Mapped[Team | None] = relationship()
     template: Mapped[TicketTemplate | None] = relationship()
     sla_policy: Mapped[SlaPolicy | None] = relationship()
-    merged_into: Mapped[Ticket | None] = relationship(remote_side=[id])
+    # Read-only: merging sets merged_into_id. A writable link from tickets to tickets is a cycle
+    # the unit of work would sort ticket by ticket on every flush that writes a ticket.
+    merged_into: Mapped[Ticket | None] = relationship(remote_side=[id], viewonly=True)
     cc: Mapped[list[TicketCC]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="TicketCC.id"
     )

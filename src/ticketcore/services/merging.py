@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import InvalidInput, PermissionDenied
 from ..models import Attachment, Message, SecureData, Ticket, TicketCC, TicketTask
@@ -50,7 +51,8 @@ def merge(tickets: TicketService, actor: Actor, ticket_id: int, into_id: int) ->
         _move_cc(source, target)
         _recount(uow, actor, source, target)
         now = uow.helpdesk.clock.now()
-        source.merged_into = target
+        source.merged_into_id = target.id
+        set_committed_value(source, "merged_into", target)
         if source.status is not Status.CLOSED:
             set_status(uow, actor, source, Status.CLOSED)
         if target.status is Status.CLOSED:  # a closed ticket keeps no secure data

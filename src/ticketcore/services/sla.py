@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Calendar, SlaEvent, SlaPolicy, SlaState, Team, Ticket
@@ -70,7 +70,10 @@ def calendar_for(helpdesk: Helpdesk, calendar: Calendar | None) -> BusinessCalen
     return found
 
 
-_ACTIVE_POLICIES = select(SlaPolicy).where(SlaPolicy.is_active.is_(True))  # every new ticket's
+# Every new ticket reads them, with the calendar its deadlines are counted on.
+_ACTIVE_POLICIES = (
+    select(SlaPolicy).where(SlaPolicy.is_active.is_(True)).options(joinedload(SlaPolicy.calendar))
+)
 
 
 def apply_policy(uow: UnitOfWork, ticket: Ticket) -> None:
