@@ -16,6 +16,7 @@ from .base import Base, StrEnumType, UTCDateTime
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker until `next_attempt_at` (its lease) passes
     SENT = "sent"
     FAILED = "failed"  # gave up after the configured number of attempts; can be retried
 

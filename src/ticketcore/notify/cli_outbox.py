@@ -87,6 +87,8 @@ def status(state: CliState, limit: int) -> None:
     """Count the emails pending, sent and failed, and list the failed ones with their error."""
     report = state.helpdesk.outbox.status(failed_limit=limit)
     click.echo(f"pending  {report.pending} ({report.due} due now)")
+    if report.sending:
+        click.echo(f"sending  {report.sending}")
     click.echo(f"sent     {report.sent}")
     click.echo(f"failed   {report.failed}")
     if report.oldest_due_at is not None:

@@ -1,22 +1,23 @@
 """Delivering the outbox: after commit, or by `ticketcore outbox run` workers.
 
 Every email waits in `ticketcore_outbox` until a dispatcher has handed it to the mail server.
-A dispatcher claims a few due rows at a time in its own transaction — `SELECT … FOR UPDATE SKIP
+A dispatcher claims a few due rows at a time in a short transaction — `SELECT … FOR UPDATE SKIP
 LOCKED` on PostgreSQL and MariaDB, so several workers never claim the same row; on SQLite the
-write lock (`BEGIN IMMEDIATE`) lets one dispatcher in at a time — sends them, and marks each
-sent in that same transaction. A row is therefore sent by whoever holds its lock and by nobody
-else. The one gap no database can close: a process that dies after the server accepted an
-email but before the commit sends it again on the next run, with the same Message-ID, so
-receiving systems can recognise the duplicate. How many emails that can be is the size of one
-claim: at most `_BATCH` (20) per worker process, and fewer when the mail server is slow, since
-a worker stops sending its claim after `_BATCH_SECONDS` (the rest stay pending, untouched); at
-most `_CHUNK` (20) for the emails of one change sent right after its commit.
+write lock (`BEGIN IMMEDIATE`) lets one claim at a time — and marks them `sending` with a lease
+(`_LEASE`, in `next_attempt_at`). It sends them holding no lock, then records each outcome in a
+second short transaction. A row is therefore sent by the worker whose lease it holds and by
+nobody else. The one gap no database can close: a process that dies after the server accepted
+an email but before recording it leaves its claim leased; when the lease ends, the claim's rows
+are due again and are sent again, with the same Message-IDs, so receiving systems can
+recognise the duplicates. How many emails that can be is the size of one claim: at most
+`_BATCH` (20) per worker process, at most `_CHUNK` (20) for the emails of one change sent right
+after its commit.
 
-A worker claims 20 rows rather than one because each transaction costs a commit (a disk flush
-on SQLite) and, on PostgreSQL, a sort of every due row to find the oldest: per email, that cost
-more than building and sending the email (one row per transaction drained 130 to 260 emails a
-second with four workers). The time limit keeps SQLite's write lock, which every other writer
-of the site waits for while a worker sends, as short as a few emails to a slow server.
+A worker claims 20 rows rather than one because each transaction costs a commit and, on
+PostgreSQL, a sort of the due rows to find the oldest: per email, that cost more than building
+and sending the email (one row per transaction drained 130 to 260 emails a second with four
+workers). Sending outside the transactions is what lets four workers send at once on SQLite,
+and keeps a slow mail server from holding up every other writer of the site there.
 
 A failed send is retried with exponential backoff (`outbox_retry_seconds`, then twice as long
 each time); after `outbox_max_attempts` tries, or at once when the server refuses the address
@@ -33,7 +34,6 @@ import re
 import signal
 import smtplib
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -66,7 +66,7 @@ log = logging.getLogger("ticketcore.notify")
 _ERROR_CHARS = 2000  # enough to read the server's answer; a traceback is for the log
 _CHUNK = 20  # rows of one change claimed per transaction after commit
 _BATCH = 20  # due rows a worker claims per transaction
-_BATCH_SECONDS = 0.25  # a worker sends no more of its claim after this long (SQLite's lock)
+_LEASE = timedelta(minutes=10)  # a claim's rows are its worker's this long, then anyone's again
 _ERROR_PAUSE = 5.0  # seconds a worker waits after a database error
 
 
@@ -111,6 +111,7 @@ class OutboxReport:
 
     pending: int = 0
     due: int = 0  # pending and due now
+    sending: int = 0  # claimed by a worker that has not recorded them yet
     sent: int = 0
     failed: int = 0
     oldest_due_at: datetime | None = None
@@ -145,7 +146,7 @@ class OutboxService(Service):
             # repeat at most the emails of one batch.
             while result.attempted < limit:
                 count = min(_BATCH, limit - result.attempted)
-                outcome = self._deliver_batch(transport, None, count, seconds=_BATCH_SECONDS)
+                outcome = self._deliver_batch(transport, None, count)
                 if outcome is None:
                     break
                 result += outcome
@@ -154,58 +155,78 @@ class OutboxService(Service):
         return result
 
     def _deliver_batch(
-        self,
-        transport: MailTransport,
-        ids: list[int] | None,
-        count: int,
-        *,
-        seconds: float | None = None,
+        self, transport: MailTransport, ids: list[int] | None, count: int
     ) -> DeliveryResult | None:
-        """Claim up to `count` due rows, send them, and record each outcome, all in one
-        transaction; None when there was nothing to claim.
+        """Claim up to `count` due rows, send them, and record each outcome; None when there was
+        nothing to claim.
 
-        With `seconds`, no further email is started once that long has passed since the first:
-        the rows not reached are left as they were, for the next claim.
+        Claiming and recording are two short transactions, and sending between them holds no
+        lock: on SQLite, whose one write lock is the whole database's, every writer of the site
+        would otherwise wait for the mail server, and the workers for each other.
         """
+        rows = self._claim(ids, count)
+        if not rows:
+            return None
         settings = self.settings
+        now = self.helpdesk.clock.now()
+        result = DeliveryResult()
+        reached = 0
+        for row in rows:
+            reached += 1
+            row.attempts += 1
+            try:
+                transport.send(build_email(settings, row))
+            except Exception as exc:
+                result += self._record_failure(row, exc, now)
+                if result.stopped:
+                    break  # the server is away: the other rows go back as they were
+                continue
+            row.status = OutboxStatus.SENT
+            row.sent_at = now
+            row.last_error = None
+            result += DeliveryResult(sent=1)
+        with self._claiming() as session:
+            for row in rows[reached:]:
+                row.status = OutboxStatus.PENDING
+                row.next_attempt_at = now
+            session.add_all(rows)  # detached since the claim committed: their changes go in now
+            for row in rows[:reached]:
+                if row.status is OutboxStatus.SENT and row.event == Event.TICKET_CREATED.value:
+                    redact_guest_token(session, row)
+        return result
+
+    def _claim(self, ids: list[int] | None, count: int) -> list[OutboxMessage]:
+        """The oldest due rows, made this worker's: `sending`, until the lease ends. Rows whose
+        lease ended unrecorded (their worker died) come first."""
         with self._claiming() as session:
             now = self.helpdesk.clock.now()
-            query = (
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.next_attempt_at <= now,
-                )
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(count)
-            )
-            if ids is not None:
-                query = query.where(OutboxMessage.id.in_(ids))
-            if session.get_bind().dialect.name != "sqlite":
-                query = query.with_for_update(skip_locked=True)
-            rows = session.scalars(query).all()
-            if not rows:
-                return None
-            result = DeliveryResult()
-            started = time.monotonic()
-            for index, row in enumerate(rows):
-                if index and seconds is not None and time.monotonic() - started >= seconds:
-                    break  # the lock has been held long enough: the rest go in the next claim
-                row.attempts += 1
-                try:
-                    transport.send(build_email(settings, row))
-                except Exception as exc:
-                    result += self._record_failure(row, exc, now)
-                    if result.stopped:
-                        break  # the server is away: the other rows stay as they were
-                    continue
-                row.status = OutboxStatus.SENT
-                row.sent_at = now
-                row.last_error = None
-                if row.event == Event.TICKET_CREATED.value and row.ticket_id is not None:
-                    redact_guest_token(session, row)
-                result += DeliveryResult(sent=1)
-            return result
+            rows = self._due(session, OutboxStatus.SENDING, now, ids, count)
+            if len(rows) < count:
+                rows += self._due(session, OutboxStatus.PENDING, now, ids, count - len(rows))
+            for row in rows:
+                row.status = OutboxStatus.SENDING
+                row.next_attempt_at = now + _LEASE
+            return rows
+
+    @staticmethod
+    def _due(
+        session: Session,
+        status: OutboxStatus,
+        now: datetime,
+        ids: list[int] | None,
+        count: int,
+    ) -> list[OutboxMessage]:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == status, OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(count)
+        )
+        if ids is not None:
+            query = query.where(OutboxMessage.id.in_(ids))
+        if session.get_bind().dialect.name != "sqlite":
+            query = query.with_for_update(skip_locked=True)
+        return list(session.scalars(query))
 
     def _record_failure(self, row: OutboxMessage, exc: Exception, now: datetime) -> DeliveryResult:
         settings = self.settings
@@ -217,6 +238,7 @@ class OutboxService(Service):
             log.error("email %s to %s failed for good: %s", row.id, row.recipient, error)
             return DeliveryResult(failed=1, stopped=down)
         wait = settings.outbox_retry_seconds * 2 ** (row.attempts - 1)
+        row.status = OutboxStatus.PENDING
         row.next_attempt_at = now + timedelta(seconds=wait)
         log.warning(
             "email %s to %s not sent (attempt %d, next in %ds): %s",
@@ -271,7 +293,8 @@ class OutboxService(Service):
     # ------------------------------------------------------------ inspecting
 
     def status(self, *, failed_limit: int = 50) -> OutboxReport:
-        """How many emails are pending (and due now), sent and failed; the failed ones listed."""
+        """How many emails are pending (and due now), being sent, sent and failed; the failed
+        ones listed."""
         with self.reading() as uow:
             session = uow.session
             now = self.helpdesk.clock.now()
@@ -297,6 +320,7 @@ class OutboxService(Service):
             return OutboxReport(
                 pending=counts.get(OutboxStatus.PENDING, 0),
                 due=due,
+                sending=counts.get(OutboxStatus.SENDING, 0),
                 sent=counts.get(OutboxStatus.SENT, 0),
                 failed=counts.get(OutboxStatus.FAILED, 0),
                 oldest_due_at=oldest,
