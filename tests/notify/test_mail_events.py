@@ -359,6 +359,15 @@ def test_a_failure_just_before_the_commit_leaves_neither_change_nor_email(
     assert helpdesk.tickets.get(cast.ann_actor, opened.id).subject == "The printer jams"
 
 
+@pytest.mark.parametrize("settings_overrides", [{"reply_address": "support at example"}])
+def test_a_mistyped_reply_address_never_stops_a_change(helpdesk, cast, captured, caplog):
+    with caplog.at_level(logging.ERROR, logger="ticketcore.notify"):
+        created = helpdesk.tickets.create(cast.carol_actor, subject="Still saved", body="b")
+    assert helpdesk.tickets.get(cast.carol_actor, created.ticket.id).subject == "Still saved"
+    assert "reply_address 'support at example' is not a valid address" in caplog.text
+    assert {r.recipient for r in rows(helpdesk)} == {cast.carol.email, cast.ann.email}
+
+
 def test_host_templates_override_and_extend_the_packaged_ones(
     helpdesk, cast, captured, tmp_path, monkeypatch
 ):

@@ -152,18 +152,27 @@ def summaries(
     where: Sequence[ColumnElement[bool]],
     query: TicketQuery,
 ) -> list[TicketSummary]:
-    """The page `query` asks for of the tickets matching `where`, in one SQL statement."""
+    """The page `query` asks for of the tickets matching `where`, in one SQL statement.
+
+    The page's ids are chosen first, in a derived table, and only those 25 tickets are joined
+    to their requester, assignee, team and organization: joined before the sort, every
+    matching ticket was (a thousand, for a team's open work), to keep 25 of them.
+    """
+    ids = (
+        _ordered(select(Ticket.id).where(*where), query)
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+        .subquery("page_ids")
+    )
     statement = (
         select(Ticket)
-        .where(*where)
+        .join(ids, ids.c.id == Ticket.id)
         .options(
             joinedload(Ticket.requester),
             joinedload(Ticket.assignee),
             joinedload(Ticket.team),
             joinedload(Ticket.organization),
         )
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
     )
     rows = session.scalars(_ordered(statement, query)).unique().all()
     return [ticket_summary(actor, t) for t in rows]

@@ -3,7 +3,7 @@
 Services queue `after_*` hook calls and file clean-ups on the unit of work; they run only once
 the database has committed (or, for stored files, been rolled back), so a plugin never sees a
 change that did not happen, and a failed request leaves no orphaned file behind. Rows a use
-case writes in several steps (its emails) can be gathered and written once, just before the
+case writes in several steps (its emails, its audit lines) can be gathered and written once, just before the
 commit, inside the transaction.
 """
 
