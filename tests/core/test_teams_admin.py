@@ -27,6 +27,13 @@ def test_an_admin_renames_a_team_and_replaces_its_members(helpdesk, cast):
     assert emptied.member_ids == [] and emptied.name == "Accounts"
 
 
+def test_names_are_every_team_by_id_in_name_order(helpdesk, cast):
+    helpdesk.teams.update(cast.ada_actor, cast.billing.id, name="Accounts")
+    names = helpdesk.teams.names()
+    assert names == {t.id: t.name for t in helpdesk.teams.list()}
+    assert list(names.values()) == sorted(names.values()) and names[cast.billing.id] == "Accounts"
+
+
 def test_fields_not_given_stay_as_they_are(helpdesk, cast):
     team = helpdesk.teams.update(cast.ada_actor, cast.support.id, name="Front line")
     assert team.member_ids == [cast.ann.id] and team.is_default

@@ -100,7 +100,9 @@ def _read(form: Form) -> dict[str, Any]:
 
 
 def _render_form(ctx: RequestContext, form: Form, response: Any, status: int = 200) -> Response:
-    teams = [("", _("Every agent"))] + [(str(t.id), t.name) for t in ctx.helpdesk.teams.list()]
+    teams = [("", _("Every agent"))] + [
+        (str(i), name) for i, name in ctx.helpdesk.teams.names().items()
+    ]
     return ctx.render(
         FORM_TEMPLATE,
         status=status,

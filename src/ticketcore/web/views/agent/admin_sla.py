@@ -85,7 +85,7 @@ def sla_index(ctx: RequestContext) -> Response:
     helpdesk = ctx.helpdesk
     calendars = helpdesk.sla.calendars(ctx.actor)
     calendar_names = {c.id: c.name for c in calendars}
-    teams = {t.id: t.name for t in helpdesk.teams.list()}
+    teams = helpdesk.teams.names()
     organizations = helpdesk.organizations.names()
     policies = helpdesk.sla.policies()
     movable = [p.id for p in policies if not p.is_default]
@@ -297,7 +297,8 @@ def _render_policy(
         + [(str(c.id), c.name) for c in helpdesk.sla.calendars(ctx.actor)],
         priorities=[("", _("Any priority"))]
         + [(p.name.lower(), _(p.label)) for p in sorted(Priority, reverse=True)],
-        teams=[("", _("Any team"))] + [(str(t.id), t.name) for t in helpdesk.teams.list()],
+        teams=[("", _("Any team"))]
+        + [(str(i), name) for i, name in helpdesk.teams.names().items()],
         organizations=[("", _("Any organization"))]
         + [(str(i), name) for i, name in helpdesk.organizations.names().items()],
     )

@@ -65,7 +65,7 @@ def user_list(ctx: RequestContext) -> Response:
         role_filter=[("", _("Every role")), *_role_labels().items()],
         roles=_role_labels(),
         organizations=ctx.helpdesk.organizations.names(),
-        teams={t.id: t.name for t in ctx.helpdesk.teams.list()},
+        teams=ctx.helpdesk.teams.names(),
         pager={
             "page": result.page,
             "pages": result.pages,
@@ -102,7 +102,7 @@ def invite(ctx: RequestContext) -> Response:
         status=400 if form.errors else 200,
         form=form,
         roles=list(_role_labels().items()),
-        team_choices=[(t.id, t.name, "") for t in ctx.helpdesk.teams.list()],
+        team_choices=[(i, name, "") for i, name in ctx.helpdesk.teams.names().items()],
         selected_teams=teams,
         organizations=[
             ("", _("Matched by email domain")),
@@ -159,7 +159,7 @@ def _values(form: Form) -> dict[str, Any]:
 
 
 def _edit_page(ctx: RequestContext, form: Form, user: UserAdminOut) -> Response:
-    teams = {t.id: t.name for t in ctx.helpdesk.teams.list()}
+    teams = ctx.helpdesk.teams.names()
     return ctx.render(
         T + "users_edit.html",
         status=400 if form.errors else 200,

@@ -59,6 +59,6 @@ def _render(
         status=status,
         form=form,
         team_options=[("", _("Default team"))]
-        + [(str(t.id), t.name) for t in ctx.helpdesk.teams.list()],
+        + [(str(i), name) for i, name in ctx.helpdesk.teams.names().items()],
         files_lost=files_lost,
     )

@@ -195,7 +195,7 @@ def queue(ctx: RequestContext) -> Response:
         ],
         current_label=dict(views(ctx))[shown["view"]],
         saved_views=helpdesk.saved_views.list(ctx.actor),
-        teams=helpdesk.teams.list(),
+        teams=helpdesk.teams.names(),
         agents=helpdesk.users.staff(),
         organizations=helpdesk.organizations.names(),
         statuses=list(Status),

@@ -137,7 +137,7 @@ def render_page(
         "status_options": _status_options(ticket.status, keep_label=False),
         "priority_options": [(p.name.lower(), _(p.label)) for p in Priority],
         "team_options": ([] if ticket.team_id is not None else [("", _("No team"))])
-        + [(str(t.id), t.name) for t in helpdesk.teams.list()],
+        + [(str(i), name) for i, name in helpdesk.teams.names().items()],
         "assignee_options": [("", _("Nobody"))]
         + [(str(u.id), u.display_name or u.email) for u in staff],
         "template_fields": template_fields,
