@@ -157,6 +157,13 @@ def test_an_unknown_organization_changes_nothing(helpdesk, cast):
     assert helpdesk.users.get(cast.frank.id).role == "customer"
 
 
+def test_staff_names_are_active_agents_and_admins_in_name_order(helpdesk, cast):
+    helpdesk.users.deactivate(cast.ada_actor, cast.bill.id)
+    names = helpdesk.users.staff_names()
+    assert names == {u.id: u.display_name for u in helpdesk.users.staff()}
+    assert list(names.values()) == ["Ada", "Ann"]  # Bill is deactivated, customers never
+
+
 def test_a_new_customer_leaves_teams_staff_lists_and_assigned_tickets(helpdesk, cast):
     helpdesk.organizations.update(cast.ada_actor, cast.acme.id, staff=[cast.ann.id, cast.bill.id])
     ticket = helpdesk.tickets.create(cast.carol_actor, subject="Help", body="b").ticket

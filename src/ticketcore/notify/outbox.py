@@ -253,7 +253,7 @@ class OutboxService(Service):
     @contextlib.contextmanager
     def _claiming(self) -> Iterator[Session]:
         """A write transaction; READ COMMITTED on MariaDB/MySQL, whose default REPEATABLE READ
-        would lock index gaps and make a new ticket's outbox insert wait for a slow send."""
+        would lock index gaps and make a new ticket's outbox insert wait for a claim."""
         with self.helpdesk.sessionmaker() as session, session.begin():
             if session.get_bind().dialect.name in ("mysql", "mariadb"):
                 session.connection(execution_options={"isolation_level": "READ COMMITTED"})

@@ -196,7 +196,7 @@ def queue(ctx: RequestContext) -> Response:
         current_label=dict(views(ctx))[shown["view"]],
         saved_views=helpdesk.saved_views.list(ctx.actor),
         teams=helpdesk.teams.names(),
-        agents=helpdesk.users.staff(),
+        agents=helpdesk.users.staff_names(),
         organizations=helpdesk.organizations.names(),
         statuses=list(Status),
         priorities=list(Priority),
