@@ -17,11 +17,10 @@ from datetime import timedelta
 from email.headerregistry import Address
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale, UnknownLocaleError
 from babel.units import format_unit
 
 from ..models import OutboxMessage, OutboxStatus, User
-from .queue import deliver_after_commit
+from .queue import deliver_after_commit, known_locale
 from .render import one_line, render_email
 
 if TYPE_CHECKING:
@@ -115,12 +114,7 @@ def queue_account_email(
 def _locale(value: str | None) -> str:
     """The owner's locale when babel knows it, else English (a bad profile value must not stop
     a password reset)."""
-    locale = value or "en"
-    try:
-        Locale.parse(locale, sep="-" if "-" in locale else "_")
-    except (UnknownLocaleError, ValueError, TypeError):
-        return "en"
-    return locale
+    return value if value and known_locale(value) else "en"
 
 
 def _duration(span: timedelta, locale: str) -> str:

@@ -70,6 +70,7 @@ __all__ = [
     "EXCERPT_CHARS",
     "PREFERENCE_OF_EVENT",
     "deliver_after_commit",
+    "known_locale",
     "opened",
     "queue_event",
     "reply_to_address",
@@ -382,7 +383,7 @@ def _reader(user: User | None) -> tuple[str, str]:
     unknown zone typed into a profile must not stop a reply from being saved)."""
     locale = user.locale if user is not None and user.locale else "en"
     zone = user.timezone if user is not None and user.timezone else "UTC"
-    if not _known_locale(locale):
+    if not known_locale(locale):
         log.warning("unknown locale %r; writing in English", locale)
         locale = "en"
     if not _known_zone(zone):
@@ -393,7 +394,8 @@ def _reader(user: User | None) -> tuple[str, str]:
 
 # Asked for every email: Babel parses a locale's name in tens of microseconds.
 @lru_cache(maxsize=256)
-def _known_locale(locale: str) -> bool:
+def known_locale(locale: str) -> bool:
+    """Whether Babel knows `locale` ("fr", "pt_BR", "de-CH")."""
     try:
         Locale.parse(locale, sep="-" if "-" in locale else "_")
     except (UnknownLocaleError, ValueError, TypeError):
@@ -532,7 +534,7 @@ def _previous_ids(
     message that came in by email; and, by address, the emails this ticket sent there before.
 
     The sent ones are read once per transaction and kept up to date by `queue_event` as it
-    queues more (a new ticket queues three events: one query, not three)."""
+    queues more; for a ticket opened in the same transaction (`opened`) neither is read."""
     session = uow.session
     root = [thread_id(ticket.track_id, domain)]
     if customer_side:
