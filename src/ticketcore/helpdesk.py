@@ -7,6 +7,7 @@ tests, two tenants) never share state.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy.orm import sessionmaker
@@ -35,6 +36,7 @@ from .services.tasks import TaskService
 from .services.teams import TeamService
 from .services.templates import TemplateService
 from .services.tickets import TicketService
+from .services.unit_of_work import shared_reads
 from .settings import Settings
 from .sla.calendar import BusinessCalendar
 from .storage import LocalStorage, Storage
@@ -110,6 +112,12 @@ class Helpdesk:
         Real sites use `upgrade_database()` so later versions can migrate them.
         """
         Base.metadata.create_all(self.engine)
+
+    def shared_reads(self) -> AbstractContextManager[None]:
+        """Inside this block, the reads of every service share one read transaction until the
+        next write, which starts a fresh one: what the portal does for each request. Use it
+        around a page of your own that calls several reading methods."""
+        return shared_reads(self)
 
     def close(self) -> None:
         self.engine.dispose()

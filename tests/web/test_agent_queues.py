@@ -180,6 +180,31 @@ def test_a_queue_page_costs_the_same_sql_whatever_its_size(web: SimpleNamespace)
     assert len(large) == len(small)
 
 
+def test_a_page_reads_in_one_transaction_and_a_change_then_reads_afresh(
+    web: SimpleNamespace,
+) -> None:
+    ann = logged_in(web, web.cast.ann)
+    ticket = open_ticket(web, "carol", "First", team="support")
+    begun: list[object] = []
+
+    def record(connection: object) -> None:
+        begun.append(connection)
+
+    event.listen(web.helpdesk.engine, "begin", record)
+    try:
+        assert len(rows(ann.get(QUEUE + "?view=teams"))) == 1
+        assert len(begun) == 1  # who asks, the settings, the list and the filters: one read
+        begun.clear()
+        form = {"ticket": str(ticket.id), "action": "status", "status": "pending"}
+        page = ann.post(f"{QUEUE}/bulk", {**form, "next": QUEUE + "?view=teams"}, follow=False)
+        assert page.status == 303
+        assert len(begun) == 2  # the read before the change ends for the change to begin
+    finally:
+        event.remove(web.helpdesk.engine, "begin", record)
+    assert status_of(web, ticket) is Status.PENDING
+    assert rows(ann.get(QUEUE + "?view=teams")) == []  # waiting on the customer: not active work
+
+
 # ---------------------------------------------------------------- bulk changes
 
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, UnaryExpression, case, false, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from ..db import seldom
-from ..models import Message, TeamMember, Ticket
+from ..models import Message, Organization, Team, TeamMember, Ticket, User
 from ..permissions import Actor, message_visibility, organization_ticket, own_ticket
 from ..schemas import Page, StatusCounts, TicketQuery, TicketSummary
 from ..settings import Settings
@@ -25,6 +25,39 @@ _SORT_COLUMNS = {
     "priority": Ticket.priority,
     "due": Ticket.resolution_by,
 }
+
+
+# What a summary shows, and no more: a list page's 25 tickets were a third of its time to
+# load whole, with their custom fields, tokens and every timestamp, and their people's
+# password hashes and preferences.
+_SUMMARY_COLUMNS = (
+    joinedload(Ticket.requester).load_only(User.display_name, User.email, User.role),
+    joinedload(Ticket.assignee).load_only(User.display_name, User.email, User.role),
+    joinedload(Ticket.team).load_only(Team.name),
+    joinedload(Ticket.organization).load_only(Organization.name),
+    load_only(
+        Ticket.number,
+        Ticket.track_id,
+        Ticket.subject,
+        Ticket.kind,
+        Ticket.conversation_type,
+        Ticket.awaited_document,
+        Ticket.document_received_at,
+        Ticket.status,
+        Ticket.priority,
+        Ticket.is_public,
+        Ticket.organization_id,
+        Ticket.created_at,
+        Ticket.updated_at,
+        Ticket.last_reply_at,
+        Ticket.last_reply_by,
+        Ticket.reply_count,
+        Ticket.response_by,
+        Ticket.resolution_by,
+        Ticket.sla_state,
+        Ticket.sla_paused_at,
+    ),
+)
 
 
 def filters(
@@ -164,16 +197,7 @@ def summaries(
         .offset((query.page - 1) * query.per_page)
         .subquery("page_ids")
     )
-    statement = (
-        select(Ticket)
-        .join(ids, ids.c.id == Ticket.id)
-        .options(
-            joinedload(Ticket.requester),
-            joinedload(Ticket.assignee),
-            joinedload(Ticket.team),
-            joinedload(Ticket.organization),
-        )
-    )
+    statement = select(Ticket).join(ids, ids.c.id == Ticket.id).options(*_SUMMARY_COLUMNS)
     rows = session.scalars(_ordered(statement, query)).unique().all()
     return [ticket_summary(actor, t) for t in rows]
 

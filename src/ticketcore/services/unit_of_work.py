@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -55,9 +56,97 @@ class UnitOfWork:
         self._after_commit_calls.append(call)
 
 
+class _SharedReads:
+    """One read transaction for the reading units of work of a request (`shared_reads`)."""
+
+    def __init__(self, helpdesk: Helpdesk) -> None:
+        self.helpdesk = helpdesk
+        self.session: Session | None = None
+        self.reading = 0  # shared reading units of work now open
+        self.writing = 0  # writing units of work now open
+        self.stale = False  # a write began while a read was open: end the snapshot after it
+
+    def open(self) -> Session:
+        if self.session is None:
+            self.session = self.helpdesk.sessionmaker()
+            self.session.begin()
+            self.session.connection(execution_options={READ_ONLY: True})
+        return self.session
+
+    def end(self) -> None:
+        self.stale = False
+        if self.session is not None:
+            session, self.session = self.session, None
+            session.close()
+
+
+_shared: ContextVar[_SharedReads | None] = ContextVar("ticketcore_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads(helpdesk: Helpdesk) -> Iterator[None]:
+    """Let the reading units of work inside share one read transaction, as the portal does for
+    each request: a page reads in a dozen short steps (who is asking, the settings, the list,
+    the filters' choices), and beginning and ending a transaction for each cost more than most
+    of the reads. A write ends the shared transaction first, so what is read after it is read
+    afresh, never from a snapshot older than the change."""
+    scope = _SharedReads(helpdesk)
+    token = _shared.set(scope)
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+        scope.end()
+
+
 @contextmanager
 def unit_of_work(helpdesk: Helpdesk, *, read_only: bool = False) -> Iterator[UnitOfWork]:
     """A transaction for one use case. `read_only` lets SQLite readers skip the write lock."""
+    scope = _shared.get()
+    if scope is None or scope.helpdesk is not helpdesk:
+        with _own_transaction(helpdesk, read_only=read_only) as uow:
+            yield uow
+    elif read_only and not scope.writing:
+        with _shared_read(scope) as uow:
+            yield uow
+    else:
+        if scope.reading:
+            scope.stale = True
+        else:
+            scope.end()
+        scope.writing += 1
+        try:
+            with _own_transaction(helpdesk, read_only=read_only) as uow:
+                yield uow
+        finally:
+            scope.writing -= 1
+
+
+@contextmanager
+def _shared_read(scope: _SharedReads) -> Iterator[UnitOfWork]:
+    uow = UnitOfWork(scope.helpdesk, scope.open())
+    scope.reading += 1
+    try:
+        yield uow
+        for call in uow._before_commit:
+            call()
+    except BaseException:
+        scope.end()  # the snapshot may be unusable after a database error: start afresh
+        for undo in uow._on_rollback:
+            undo()
+        raise
+    finally:
+        scope.reading -= 1
+        if scope.stale and not scope.reading:
+            scope.end()
+    for hook_name, kwargs in uow._after_commit:
+        call_after_commit(scope.helpdesk.plugins, hook_name, helpdesk=scope.helpdesk, **kwargs)
+    for call in uow._after_commit_calls:
+        call()
+
+
+@contextmanager
+def _own_transaction(helpdesk: Helpdesk, *, read_only: bool) -> Iterator[UnitOfWork]:
     session = helpdesk.sessionmaker()
     uow = UnitOfWork(helpdesk, session)
     try:

@@ -83,6 +83,10 @@ class Portal:
     def handle(self, request: Request) -> Response:
         if request.path.startswith("/static/"):
             return self.static_file(request.path.removeprefix("/static/"))
+        with self.helpdesk.shared_reads():
+            return self._handle(request)
+
+    def _handle(self, request: Request) -> Response:
         self.helpdesk.site_settings.refresh()  # another process may have changed them
         try:
             user, actor, expired = identity.identify(
