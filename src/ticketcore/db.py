@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, Float, create_engine, event
+from sqlalchemy import Connection, Engine, Float, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
@@ -76,7 +76,7 @@ def analyze(engine: Engine) -> None:
             connection.exec_driver_sql("ANALYZE")
 
 
-def is_sqlite(engine: Engine) -> bool:
+def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from ..db import is_sqlite
 from ..models import Role, Team, TeamMember, Ticket, User
 from ..models.base import table_of
 
@@ -70,16 +71,21 @@ def _round_robin(session: Session, team_id: int) -> User | None:
 
     The team row is locked so two tickets created at once go to two different agents.
     """
-    locked = session.execute(_LAST_ASSIGNED_LOCKED, {"team_id": team_id}).first()
-    if locked is None:
-        return None
+    team = session.identity_map.get(identity_key(Team, team_id))
+    if team is not None and is_sqlite(session.get_bind()):
+        # A writing transaction on SQLite holds the database's lock from its BEGIN IMMEDIATE:
+        # the team as this transaction loaded it is current, and nobody else can change it.
+        last = team.last_assigned_user_id
+    else:
+        locked = session.execute(_LAST_ASSIGNED_LOCKED, {"team_id": team_id}).first()
+        if locked is None:
+            return None
+        last = locked.last_assigned_user_id
     agents = session.scalars(_TEAM_AGENTS, {"team_id": team_id}).all()
     if not agents:
         return None
-    last = locked.last_assigned_user_id or 0
-    chosen = next((a for a in agents if a.id > last), agents[0])
+    chosen = next((a for a in agents if a.id > (last or 0)), agents[0])
     session.execute(_SET_LAST_ASSIGNED, {"team_id": team_id, "user_id": chosen.id})
-    team = session.identity_map.get(identity_key(Team, team_id))
     if team is not None:  # the loaded team is told it is current: nothing for the flush to do
         set_committed_value(team, "last_assigned_user_id", chosen.id)
     return chosen

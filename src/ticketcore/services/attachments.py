@@ -21,6 +21,7 @@ from ..schemas import AttachmentOut, UploadedFile
 from ..settings import Settings
 from .base import Service
 from .convert import attachment_out
+from .inserting import insert_now
 from .unit_of_work import UnitOfWork
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
@@ -83,8 +84,8 @@ def add_message(
         created_at=uow.helpdesk.clock.now(),
         attachments=[],  # known to be empty until store_files: reading it later costs no query
     )
-    uow.session.add(message)
     store_files(uow, ticket, message, files)
+    insert_now(uow.session, message)
     return message
 
 

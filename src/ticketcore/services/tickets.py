@@ -65,6 +65,7 @@ from .base import (
 )
 from .changes import audit, next_ticket_number, set_status
 from .convert import ticket_out
+from .inserting import insert_now
 from .sla import apply_policy
 from .unit_of_work import UnitOfWork
 
@@ -341,26 +342,27 @@ class TicketService(Service):
             copied.setdefault(email_key(address), address)
         copied.pop(requester.email_key, None)
         ticket.cc = [TicketCC(email=e, email_key=key) for key, e in copied.items()]
-        session.add(ticket)
+        session.add(ticket)  # where `before_ticket_created` plugins find it
         with session.no_autoflush:  # the row goes in once, with its assignee: no UPDATE after
             assignee = chosen or choose_assignee(self.helpdesk, session, ticket)
         ticket.assignee = assignee
         self.helpdesk.hook.before_ticket_created(helpdesk=self.helpdesk, actor=actor, ticket=ticket)
         # The hook may have changed the assignee, team or priority: read them afterwards.
         assignee = ticket.assignee
-        with session.no_autoflush:  # the ticket and its first message go in with one flush
+        with session.no_autoflush:
             apply_policy(uow, ticket)
             author = session.get(User, actor.user_id) if actor.user_id else requester
-            message = add_message(
-                uow,
-                ticket,
-                author,
-                values.body,
-                values.attachments,
-                source=values.source,
-                email_message_id=values.email_message_id,
-            )
-        session.flush()
+        insert_now(session, ticket)
+        message = add_message(
+            uow,
+            ticket,
+            author,
+            values.body,
+            values.attachments,
+            source=values.source,
+            email_message_id=values.email_message_id,
+        )
+        session.flush()  # its CC and the message's attachments
         opened(uow, ticket, message)
         audit(uow, actor, ticket, "created")
         if assignee is not None:
