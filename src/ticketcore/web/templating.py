@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import gettext
-from collections.abc import Sequence
+import html
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup
 
 from ..notify.render import format_size, translations_for
 
@@ -74,20 +76,47 @@ def make_environment(host_dirs: Sequence[str | Path] = ()) -> Environment:
         ngettext=lambda s, p, n, **kw: ngettext_(s, p, n, **kw),
         newstyle=True,
     )
+    env.globals["options"] = options
     env.filters["datetime"] = format_when
     env.filters["filesize"] = lambda size: format_size(int(size), _locale.get())
     return env
+
+
+def options(choices: Mapping[Any, str], selected: str | None = None) -> Markup:
+    """The `<option>` tags of a select, value → label, with `selected` (a value as the query
+    string gives it) chosen. Built here rather than by a template loop: a queue's filters
+    list every organization, and as a loop they were a fifth of the page's rendering."""
+    tags = []
+    for value, label in choices.items():
+        key = str(value)
+        chosen = " selected" if key == selected else ""
+        tags.append(f'<option value="{html.escape(key)}"{chosen}>{html.escape(label)}</option>')
+    return Markup("".join(tags))
 
 
 def format_when(value: datetime | None, style: str = "medium") -> str:
     """A moment in the reader's zone and language; empty for None."""
     if value is None:
         return ""
-    zone, locale = _reader(_zone.get(), _locale.get())
+    locale_name = _locale.get()
+    zone, _ = _reader(_zone.get(), locale_name)
+    local = value.astimezone(zone)
+    day = _day(local.date(), locale_name)
     if style == "date":
-        return format_date(value.astimezone(zone), "medium", locale=locale)
-    day = format_date(value.astimezone(zone), "medium", locale=locale)
-    return f"{day}, {format_time(value, 'short', tzinfo=zone, locale=locale)}"
+        return day
+    return f"{day}, {_clock(local.hour, local.minute, locale_name)}"
+
+
+# A list page shows fifty moments, mostly of a few days: each day and each minute of the clock
+# is put in words once per language, not once per moment.
+@functools.lru_cache(maxsize=4096)
+def _day(day: date, locale_name: str) -> str:
+    return format_date(day, "medium", locale=_reader("UTC", locale_name)[1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _clock(hour: int, minute: int, locale_name: str) -> str:
+    return format_time(time(hour, minute), "short", locale=_reader("UTC", locale_name)[1])
 
 
 @functools.lru_cache(maxsize=256)
