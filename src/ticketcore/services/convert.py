@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ..models import (
     Attachment,
@@ -34,7 +34,7 @@ def user_out(user: User) -> UserOut:
     return UserOut.model_validate(user)
 
 
-def person(user: User | None, *, show_email: bool) -> PersonRef | None:
+def person(user: User | SummaryPerson | None, *, show_email: bool) -> PersonRef | None:
     if user is None:
         return None
     return PersonRef(
@@ -42,7 +42,7 @@ def person(user: User | None, *, show_email: bool) -> PersonRef | None:
     )
 
 
-def shows_email(actor: Actor, ticket: Ticket, user: User | None) -> bool:
+def shows_email(actor: Actor, ticket: Any, user: User | SummaryPerson | None) -> bool:
     """Staff see addresses; a customer sees their own and their organization's, never a stranger's
     on a public ticket."""
     if actor.is_staff or user is None:
@@ -54,11 +54,43 @@ def shows_email(actor: Actor, ticket: Ticket, user: User | None) -> bool:
     return actor.organization_id is not None and ticket.organization_id == actor.organization_id
 
 
-def ticket_summary(actor: Actor, ticket: Ticket) -> TicketSummary:
-    return TicketSummary(**_summary_fields(actor, ticket))
+class SummaryPerson(NamedTuple):
+    """What a summary shows of its requester or assignee, read as columns of a list's row."""
+
+    id: int
+    display_name: str
+    email: str
+    role: Role
 
 
-def _summary_fields(actor: Actor, ticket: Ticket) -> dict[str, Any]:
+def summary_from_row(actor: Actor, row: Any) -> TicketSummary:
+    """A list row (`listing.summaries`): the ticket's columns under their own names, and its
+    people, team and organization as `requester_*`, `assignee_*`, `team_name` and
+    `organization_name`."""
+    requester = SummaryPerson(
+        row.requester_id, row.requester_name, row.requester_email, row.requester_role
+    )
+    assignee = (
+        None
+        if row.assignee_id is None
+        else SummaryPerson(
+            row.assignee_id, row.assignee_name, row.assignee_email, row.assignee_role
+        )
+    )
+    return TicketSummary(
+        **_summary_fields(actor, row, requester, assignee, row.organization_name, row.team_name)
+    )
+
+
+def _summary_fields(
+    actor: Actor,
+    ticket: Any,
+    requester: User | SummaryPerson,
+    assignee: User | SummaryPerson | None,
+    organization_name: str | None,
+    team_name: str | None,
+) -> dict[str, Any]:
+    """The fields of a summary, from a `Ticket` or from a list's row of the same names."""
     return {
         "id": ticket.id,
         "number": ticket.number,
@@ -72,12 +104,10 @@ def _summary_fields(actor: Actor, ticket: Ticket) -> dict[str, Any]:
         "status_group": ticket.status.group,
         "priority": ticket.priority,
         "is_public": ticket.is_public,
-        "requester": person(
-            ticket.requester, show_email=shows_email(actor, ticket, ticket.requester)
-        ),
-        "organization_name": ticket.organization.name if ticket.organization else None,
-        "team_name": ticket.team.name if ticket.team else None,
-        "assignee": person(ticket.assignee, show_email=actor.is_staff),
+        "requester": person(requester, show_email=shows_email(actor, ticket, requester)),
+        "organization_name": organization_name,
+        "team_name": team_name,
+        "assignee": person(assignee, show_email=actor.is_staff),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "last_reply_at": ticket.last_reply_at,
@@ -92,7 +122,14 @@ def _summary_fields(actor: Actor, ticket: Ticket) -> dict[str, Any]:
 
 def ticket_out(actor: Actor, ticket: Ticket) -> TicketOut:
     return TicketOut(
-        **_summary_fields(actor, ticket),
+        **_summary_fields(
+            actor,
+            ticket,
+            ticket.requester,
+            ticket.assignee,
+            ticket.organization.name if ticket.organization else None,
+            ticket.team.name if ticket.team else None,
+        ),
         organization_id=ticket.organization_id,
         team_id=ticket.team_id,
         template_id=ticket.template_id,

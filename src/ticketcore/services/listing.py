@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, UnaryExpression, case, false, func, or_, select
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.orm import Session, aliased
 
 from ..db import seldom
 from ..models import Message, Organization, Team, TeamMember, Ticket, User
@@ -16,7 +16,7 @@ from ..schemas import Page, StatusCounts, TicketQuery, TicketSummary
 from ..settings import Settings
 from ..trackid import normalize_track_id
 from ..workflow import Status, StatusGroup
-from .convert import ticket_summary
+from .convert import summary_from_row
 
 _SORT_COLUMNS = {
     "last_reply": Ticket.last_reply_at,
@@ -27,36 +27,43 @@ _SORT_COLUMNS = {
 }
 
 
-# What a summary shows, and no more: a list page's 25 tickets were a third of its time to
-# load whole, with their custom fields, tokens and every timestamp, and their people's
-# password hashes and preferences.
-_SUMMARY_COLUMNS = (
-    joinedload(Ticket.requester).load_only(User.display_name, User.email, User.role),
-    joinedload(Ticket.assignee).load_only(User.display_name, User.email, User.role),
-    joinedload(Ticket.team).load_only(Team.name),
-    joinedload(Ticket.organization).load_only(Organization.name),
-    load_only(
-        Ticket.number,
-        Ticket.track_id,
-        Ticket.subject,
-        Ticket.kind,
-        Ticket.conversation_type,
-        Ticket.awaited_document,
-        Ticket.document_received_at,
-        Ticket.status,
-        Ticket.priority,
-        Ticket.is_public,
-        Ticket.organization_id,
-        Ticket.created_at,
-        Ticket.updated_at,
-        Ticket.last_reply_at,
-        Ticket.last_reply_by,
-        Ticket.reply_count,
-        Ticket.response_by,
-        Ticket.resolution_by,
-        Ticket.sla_state,
-        Ticket.sla_paused_at,
-    ),
+# A list row: the columns a summary shows, with its people, team and organization by name.
+# Read as plain rows, not as tickets with their related objects: building those was most of a
+# list page's time in the database layer, for 25 rows.
+_REQUESTER = aliased(User, name="requester")
+_ASSIGNEE = aliased(User, name="assignee")
+_SUMMARY_COLUMNS: tuple[Any, ...] = (
+    Ticket.id,
+    Ticket.number,
+    Ticket.track_id,
+    Ticket.subject,
+    Ticket.kind,
+    Ticket.conversation_type,
+    Ticket.awaited_document,
+    Ticket.document_received_at,
+    Ticket.status,
+    Ticket.priority,
+    Ticket.is_public,
+    Ticket.organization_id,
+    Ticket.created_at,
+    Ticket.updated_at,
+    Ticket.last_reply_at,
+    Ticket.last_reply_by,
+    Ticket.reply_count,
+    Ticket.response_by,
+    Ticket.resolution_by,
+    Ticket.sla_state,
+    Ticket.sla_paused_at,
+    _REQUESTER.id.label("requester_id"),
+    _REQUESTER.display_name.label("requester_name"),
+    _REQUESTER.email.label("requester_email"),
+    _REQUESTER.role.label("requester_role"),
+    _ASSIGNEE.id.label("assignee_id"),
+    _ASSIGNEE.display_name.label("assignee_name"),
+    _ASSIGNEE.email.label("assignee_email"),
+    _ASSIGNEE.role.label("assignee_role"),
+    Team.name.label("team_name"),
+    Organization.name.label("organization_name"),
 )
 
 
@@ -197,9 +204,17 @@ def summaries(
         .offset((query.page - 1) * query.per_page)
         .subquery("page_ids")
     )
-    statement = select(Ticket).join(ids, ids.c.id == Ticket.id).options(*_SUMMARY_COLUMNS)
-    rows = session.scalars(_ordered(statement, query)).unique().all()
-    return [ticket_summary(actor, t) for t in rows]
+    statement = (
+        select(*_SUMMARY_COLUMNS)
+        .select_from(ids)
+        .join(Ticket, Ticket.id == ids.c.id)
+        .join(_REQUESTER, _REQUESTER.id == Ticket.requester_id)
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Ticket.assignee_id)
+        .outerjoin(Team, Team.id == Ticket.team_id)
+        .outerjoin(Organization, Organization.id == Ticket.organization_id)
+    )
+    rows = session.execute(_ordered(statement, query))
+    return [summary_from_row(actor, row) for row in rows]
 
 
 def counts(
