@@ -27,7 +27,7 @@ def insert_now(session: Session, obj: Any) -> None:
     without `INSERT … RETURNING` (MySQL) gets the ordinary flush.
     """
     state = inspect(obj)
-    if state.persistent or not session.get_bind().dialect.insert_returning:
+    if state.persistent or not _returns_rows(session):
         session.add(obj)  # (persistent: a plugin's query flushed it already)
         session.flush()
         return
@@ -53,6 +53,10 @@ def insert_now(session: Session, obj: Any) -> None:
         set_committed_value(obj, prop.key, row._mapping[prop.columns[0]])
     make_transient_to_detached(obj)
     session.add(obj)
+
+
+def _returns_rows(session: Session) -> bool:
+    return bool(session.get_bind().dialect.insert_returning)
 
 
 @functools.cache
