@@ -22,7 +22,7 @@ from ticketcore import hookimpl
 from ticketcore.errors import InvalidInput
 from ticketcore.models import OutboxMessage
 from ticketcore.testing import temporary_plugin
-from ticketcore.web import Portal
+from ticketcore.web import Portal, identity
 from ticketcore.web.http import HostUser
 from ticketcore.web.social import ExternalIdentity
 from ticketcore.web.testclient import ClientResponse, PortalClient
@@ -300,6 +300,19 @@ def test_session_ends_after_idle_minutes(web: SimpleNamespace) -> None:
     page = client.get(PROFILE)
     assert "Your session ended. Please log in again." in page.text
     assert ">Password" in page.text and not logged_in(client)
+
+
+def test_the_last_seen_time_is_rewritten_at_most_once_a_minute(web: SimpleNamespace) -> None:
+    session: dict[str, object] = {}
+    identity.log_in(web.helpdesk, session, web.cast.carol.id)
+    logged_in_at = session[identity.SEEN_KEY]
+    web.clock.advance(seconds=identity.SEEN_EVERY_SECONDS - 1)
+    user, _, expired = identity.identify(web.helpdesk, session, None)
+    assert user is not None and not expired
+    assert session[identity.SEEN_KEY] == logged_in_at  # unchanged: the host saves nothing
+    web.clock.advance(seconds=1)
+    identity.identify(web.helpdesk, session, None)
+    assert session[identity.SEEN_KEY] == web.helpdesk.clock.now().timestamp()
 
 
 # ---------------------------------------------------------------------------- passwords

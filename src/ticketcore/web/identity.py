@@ -24,6 +24,10 @@ AUTH_AT_KEY = "tc_auth_at"
 SEEN_KEY = "tc_seen"
 HOST_KEY = "tc_host"
 GUEST_KEY = "tc_guest"
+# The last-seen time is rewritten at most once a minute, not on every page: a changed session
+# is saved by the host on every request (a database write on Django, a new cookie on Flask).
+# A session may so end up to a minute before `session_idle_minutes` have passed.
+SEEN_EVERY_SECONDS = 60
 
 
 def log_in(helpdesk: Helpdesk, session: MutableMapping[str, Any], user_id: int) -> None:
@@ -66,7 +70,8 @@ def identify(
     except NotFound:
         log_out(session)
         return None, Actor.anonymous(), True
-    session[SEEN_KEY] = now.timestamp()
+    if now.timestamp() - seen >= SEEN_EVERY_SECONDS:
+        session[SEEN_KEY] = now.timestamp()
     return user, actor, False
 
 
