@@ -12,6 +12,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.sqltypes import NullType
 
+from .checkpoints import COMMIT_THRESHOLD_PAGES
+
 READ_ONLY = "ticketcore_read_only"
 
 
@@ -32,8 +34,13 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        _tune_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        _tune_sqlite(engine, in_memory=not is_sqlite_file(engine))
     return engine
+
+
+def is_sqlite_file(engine: Engine) -> bool:
+    """An SQLite database in a file (in WAL mode), not in memory."""
+    return is_sqlite(engine) and engine.url.database not in (None, "", ":memory:")
 
 
 def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
@@ -47,6 +54,9 @@ def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
             # crash, and a commit costs microseconds instead of an fsync (2 ms on this disk;
             # far more on a busy one). A power cut can lose the last commits, never the file.
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # The log is copied into the file by a background thread (`checkpoints`); a
+            # commit does it only past this many pages, should the thread fall behind.
+            cursor.execute(f"PRAGMA wal_autocheckpoint={COMMIT_THRESHOLD_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from .checkpoints import Checkpointer
 from .clock import Clock, SystemClock
-from .db import make_engine
+from .db import is_sqlite_file, make_engine
 from .models import Base
 from .notify.inbound import InboundMailService
 from .notify.outbox import OutboxService
@@ -66,6 +67,7 @@ class Helpdesk:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.engine = make_engine(settings.database_url, echo=settings.sql_echo)
+        self._checkpoints = Checkpointer(self.engine) if is_sqlite_file(self.engine) else None
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.storage: Storage = storage or LocalStorage(settings.attachments_dir)
         self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
@@ -120,6 +122,8 @@ class Helpdesk:
         return shared_reads(self)
 
     def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
         self.engine.dispose()
 
     def __enter__(self) -> Helpdesk:
