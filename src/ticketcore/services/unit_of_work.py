@@ -64,7 +64,9 @@ class _SharedReads:
         self.session: Session | None = None
         self.reading = 0  # shared reading units of work now open
         self.writing = 0  # writing units of work now open
-        self.stale = False  # a write began while a read was open: end the snapshot after it
+        self.stale = (
+            False  # end the snapshot when the open reads end (a write began, a read failed)
+        )
 
     def open(self) -> Session:
         if self.session is None:
@@ -131,7 +133,7 @@ def _shared_read(scope: _SharedReads) -> Iterator[UnitOfWork]:
         for call in uow._before_commit:
             call()
     except BaseException:
-        scope.end()  # the snapshot may be unusable after a database error: start afresh
+        scope.stale = True  # unusable after a database error: start afresh once reads end
         for undo in uow._on_rollback:
             undo()
         raise
