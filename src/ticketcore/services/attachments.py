@@ -10,10 +10,12 @@ import mimetypes
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Attachment, Message, MessageSource, Ticket, User
 from ..permissions import Actor, message_visibility
 from ..rendering import render_markdown
@@ -59,6 +61,42 @@ def check_files(files: Sequence[UploadedFile], settings: Settings) -> None:
             problems.append(f"{name}: the file is empty")
     if problems:
         raise InvalidInput({"attachments": problems})
+
+
+class PostedMessage(Protocol):
+    """What a new ticket (`TicketCreate`) and a reply (`ReplyCreate`) carry for their message."""
+
+    @property
+    def body(self) -> str: ...
+    @property
+    def attachments(self) -> Sequence[UploadedFile]: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def email_message_id(self) -> str | None: ...
+
+
+def refuse_repeated_email(session: Session, posted: PostedMessage) -> None:
+    """An email is taken once: the same Message-ID delivered again is a `Conflict`."""
+    if posted.email_message_id and session.scalar(
+        select(Message.id).where(Message.email_message_id == posted.email_message_id)
+    ):
+        raise Conflict(f"message {posted.email_message_id} was already received")
+
+
+def add_posted_message(
+    uow: UnitOfWork, ticket: Ticket, author: User | None, posted: PostedMessage
+) -> Message:
+    """The message a new ticket or a reply brings, with its files."""
+    return add_message(
+        uow,
+        ticket,
+        author,
+        posted.body,
+        posted.attachments,
+        source=posted.source,
+        email_message_id=posted.email_message_id,
+    )
 
 
 def add_message(

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..errors import Conflict, InvalidInput
+from ..errors import InvalidInput
 from ..models import Message, ReplySide, User
 from ..notify.events import Event
 from ..notify.queue import queue_event
 from ..permissions import Action, Actor, message_visibility
 from ..schemas import BODY_MAX, MessageOut, ReplyCreate, UploadedFile, parse
 from ..workflow import ReplyOnClosed, Status, check_transition, status_after_customer_reply
-from .attachments import add_message, check_files
+from .attachments import add_message, add_posted_message, check_files, refuse_repeated_email
 from .base import Service
 from .changes import audit, set_status
 from .convert import message_out, ticket_out
@@ -69,22 +69,11 @@ class MessageService(Service):
                 errors.update(exc.errors)
             if errors:
                 raise InvalidInput(errors)
-            if values.email_message_id and session.scalar(
-                select(Message.id).where(Message.email_message_id == values.email_message_id)
-            ):
-                raise Conflict(f"message {values.email_message_id} was already received")
+            refuse_repeated_email(session, values)
 
             now = self.helpdesk.clock.now()
             author = session.get(User, actor.user_id) if actor.user_id else None
-            message = add_message(
-                uow,
-                ticket,
-                author,
-                values.body,
-                values.attachments,
-                source=values.source,
-                email_message_id=values.email_message_id,
-            )
+            message = add_posted_message(uow, ticket, author, values)
             ticket.reply_count += 1
             ticket.last_reply_at = now
             ticket.updated_at = now

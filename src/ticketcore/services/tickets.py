@@ -18,7 +18,6 @@ from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..models import (
     AuditEvent,
     Feedback,
-    Message,
     Organization,
     OrganizationStaff,
     ReplySide,
@@ -53,7 +52,7 @@ from ..trackid import new_track_id, normalize_track_id
 from ..workflow import FINISHED, Priority, Status, TicketKind, check_transition
 from . import listing, merging, staleness, updating
 from .assignment import choose_assignee
-from .attachments import add_message, check_files
+from .attachments import add_posted_message, check_files, refuse_repeated_email
 from .base import (
     FieldErrors,
     Service,
@@ -301,10 +300,7 @@ class TicketService(Service):
             errors.errors["custom_fields"] = ["choose a template before filling its fields"]
         errors.check(check_files, values.attachments, settings)
         errors.raise_if_any()
-        if values.email_message_id and session.scalar(
-            select(Message.id).where(Message.email_message_id == values.email_message_id)
-        ):
-            raise Conflict(f"message {values.email_message_id} was already received")
+        refuse_repeated_email(session, values)
 
         now = self.helpdesk.clock.now()
         ticket = Ticket(
@@ -353,15 +349,7 @@ class TicketService(Service):
             apply_policy(uow, ticket)
             author = session.get(User, actor.user_id) if actor.user_id else requester
         insert_now(session, ticket)
-        message = add_message(
-            uow,
-            ticket,
-            author,
-            values.body,
-            values.attachments,
-            source=values.source,
-            email_message_id=values.email_message_id,
-        )
+        message = add_posted_message(uow, ticket, author, values)
         session.flush()  # its CC and the message's attachments
         opened(uow, ticket, message)
         audit(uow, actor, ticket, "created")
