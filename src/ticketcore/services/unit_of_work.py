@@ -55,6 +55,25 @@ class UnitOfWork:
         """Run `call` once the transaction has committed (after the `after_*` hooks)."""
         self._after_commit_calls.append(call)
 
+    def _finish(self) -> None:
+        for call in self._before_commit:
+            call()
+
+    def _undo(self) -> None:
+        for undo in self._on_rollback:
+            undo()
+
+    def _committed(self) -> None:
+        for hook_name, kwargs in self._after_commit:
+            call_after_commit(self.helpdesk.plugins, hook_name, helpdesk=self.helpdesk, **kwargs)
+        for call in self._after_commit_calls:
+            call()
+
+
+def _read_only(session: Session) -> None:
+    """Begin `session`'s transaction as a reader (on SQLite, without the write lock)."""
+    session.connection(execution_options={READ_ONLY: True})
+
 
 class _SharedReads:
     """One read transaction for the reading units of work of a request (`shared_reads`)."""
@@ -64,15 +83,14 @@ class _SharedReads:
         self.session: Session | None = None
         self.reading = 0  # shared reading units of work now open
         self.writing = 0  # writing units of work now open
-        self.stale = (
-            False  # end the snapshot when the open reads end (a write began, a read failed)
-        )
+        # End the snapshot when the open reads end (a write began, or a read failed).
+        self.stale = False
 
     def open(self) -> Session:
         if self.session is None:
             self.session = self.helpdesk.sessionmaker()
             self.session.begin()
-            self.session.connection(execution_options={READ_ONLY: True})
+            _read_only(self.session)
         return self.session
 
     def end(self) -> None:
@@ -130,21 +148,16 @@ def _shared_read(scope: _SharedReads) -> Iterator[UnitOfWork]:
     scope.reading += 1
     try:
         yield uow
-        for call in uow._before_commit:
-            call()
+        uow._finish()
     except BaseException:
         scope.stale = True  # unusable after a database error: start afresh once reads end
-        for undo in uow._on_rollback:
-            undo()
+        uow._undo()
         raise
     finally:
         scope.reading -= 1
         if scope.stale and not scope.reading:
             scope.end()
-    for hook_name, kwargs in uow._after_commit:
-        call_after_commit(scope.helpdesk.plugins, hook_name, helpdesk=scope.helpdesk, **kwargs)
-    for call in uow._after_commit_calls:
-        call()
+    uow._committed()
 
 
 @contextmanager
@@ -154,17 +167,12 @@ def _own_transaction(helpdesk: Helpdesk, *, read_only: bool) -> Iterator[UnitOfW
     try:
         with session.begin():
             if read_only:
-                session.connection(execution_options={READ_ONLY: True})
+                _read_only(session)
             yield uow
-            for call in uow._before_commit:
-                call()
+            uow._finish()
     except BaseException:
-        for undo in uow._on_rollback:
-            undo()
+        uow._undo()
         raise
     finally:
         session.close()
-    for hook_name, kwargs in uow._after_commit:
-        call_after_commit(helpdesk.plugins, hook_name, helpdesk=helpdesk, **kwargs)
-    for call in uow._after_commit_calls:
-        call()
+    uow._committed()
