@@ -3,28 +3,11 @@ so nothing read after a change is older than the change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
+from engine_events import transactions_begun
 from ticketcore import Helpdesk, NotFound
 from ticketcore.services.unit_of_work import unit_of_work
-
-
-@contextmanager
-def transactions_begun(helpdesk: Helpdesk) -> Iterator[list[object]]:
-    begun: list[object] = []
-
-    def count(connection: object) -> None:
-        begun.append(connection)
-
-    event.listen(helpdesk.engine, "begin", count)
-    try:
-        yield begun
-    finally:
-        event.remove(helpdesk.engine, "begin", count)
 
 
 @pytest.fixture

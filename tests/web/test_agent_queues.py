@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from engine_events import transactions_begun
 from ticketcore.workflow import Status
 
 AGENT = "/support/agent"
@@ -185,13 +186,7 @@ def test_a_page_reads_in_one_transaction_and_a_change_then_reads_afresh(
 ) -> None:
     ann = logged_in(web, web.cast.ann)
     ticket = open_ticket(web, "carol", "First", team="support")
-    begun: list[object] = []
-
-    def record(connection: object) -> None:
-        begun.append(connection)
-
-    event.listen(web.helpdesk.engine, "begin", record)
-    try:
+    with transactions_begun(web.helpdesk) as begun:
         assert len(rows(ann.get(QUEUE + "?view=teams"))) == 1
         assert len(begun) == 1  # who asks, the settings, the list and the filters: one read
         begun.clear()
@@ -199,8 +194,6 @@ def test_a_page_reads_in_one_transaction_and_a_change_then_reads_afresh(
         page = ann.post(f"{QUEUE}/bulk", {**form, "next": QUEUE + "?view=teams"}, follow=False)
         assert page.status == 303
         assert len(begun) == 2  # the read before the change ends for the change to begin
-    finally:
-        event.remove(web.helpdesk.engine, "begin", record)
     assert status_of(web, ticket) is Status.PENDING
     assert rows(ann.get(QUEUE + "?view=teams")) == []  # waiting on the customer: not active work
 
