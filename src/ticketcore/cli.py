@@ -76,16 +76,24 @@ class CliState:
     @property
     def helpdesk(self) -> Helpdesk:
         if self._helpdesk is None:
-            overrides = {
-                k: v
-                for k, v in (
-                    ("database_url", self.database_url),
-                    ("attachments_dir", self.attachments_dir),
-                )
-                if v
-            }
-            self._helpdesk = Helpdesk(Settings.from_env(self.environ, **overrides))
+            self._helpdesk = Helpdesk(self.settings)
         return self._helpdesk
+
+    @property
+    def settings(self) -> Settings:
+        """The helpdesk's settings, without building the helpdesk when there is none yet (a
+        command that only hands them to worker processes opens no database itself)."""
+        if self._helpdesk is not None:
+            return self._helpdesk.settings
+        overrides = {
+            k: v
+            for k, v in (
+                ("database_url", self.database_url),
+                ("attachments_dir", self.attachments_dir),
+            )
+            if v
+        }
+        return Settings.from_env(self.environ, **overrides)
 
     @property
     def has_helpdesk(self) -> bool:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import smtplib
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -252,6 +255,36 @@ def test_several_worker_processes_send_every_email_exactly_once(
     ), "the workers never sent at the same time"
 
 
+def test_the_ticketcore_command_forks_workers_that_send_every_email_exactly_once(
+    database_url, helpdesk_factory, mail_server_factory
+):
+    """The console command as cron runs it: its workers are forked from it (it holds no
+    database connection or thread to hand down) and share the queue without doubling."""
+    server = mail_server_factory()
+    settings = smtp_settings(server)
+    helpdesk = helpdesk_factory(**settings)
+    fill_outbox(helpdesk, 60)
+    environ = {
+        **os.environ,
+        "TICKETCORE_DATABASE_URL": database_url,
+        **{f"TICKETCORE_{name.upper()}": str(value) for name, value in settings.items()},
+    }
+    command = [sys.executable, "-c", "from ticketcore.cli import main; main()"]
+    done = subprocess.run(
+        [*command, "outbox", "run", "--once", "--workers", "3"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "Sent 60 email(s); 0 will be retried; 0 failed for good." in done.stdout
+    received = Counter(m["Message-ID"] for m in server.messages)
+    assert len(received) == 60 and set(received.values()) == {1}
+    assert all(r.status is OutboxStatus.SENT and r.attempts == 1 for r in all_rows(helpdesk))
+
+
 # ------------------------------------------------------------------ claims of several emails
 
 
@@ -365,29 +398,53 @@ def test_a_mail_server_gone_mid_claim_puts_the_rest_back_unattempted(by_claim):
     assert "SMTPServerDisconnected" in (rows[2].last_error or "")
 
 
-def test_emails_are_built_byte_for_byte_as_with_the_standard_header_registry(monkeypatch):
-    """build_email's policy makes each header class once; the emails must not change."""
-    settings = Settings(mail_from="Zoë Support <support@example.com>")
-    row = OutboxMessage(
-        email_message_id="<tc-out-bytes@example.com>",
+def _row_for(n: int, name: str) -> OutboxMessage:
+    return OutboxMessage(
+        email_message_id=f"<tc-out-bytes-{n}@example.com>",
         recipient="asa@example.org",
-        subject="Re: [Support ABC-DEF-GHIJ] Räksmörgås " + "and a subject long enough to fold " * 3,
+        subject=f"Re: [Support ABC-DEF-GHIJ] Räksmörgås {n} "
+        + "and a subject long enough to fold " * 3,
         body_text="Hello Åsa,\n\nthe export works again.\n" + "A long line of text. " * 10,
         body_html="<p>Hello Åsa,</p>\n<p>" + "A long line of text. " * 10 + "</p>",
         headers={
-            "To": "Åsa Öberg <asa@example.org>",
+            "To": f"{name} <asa@example.org>",
             "Reply-To": "Support <support+token@example.com>",
-            "References": " ".join(f"<tc-out-{n}@example.com>" for n in range(6)),
+            "References": " ".join(f"<tc-out-{n}-{k}@example.com>" for k in range(6)),
             "X-Ticketcore-Event": "agent_replied",
+            "X-Ticketcore-Ticket": "ABC-DEF-GHIJ",
         },
-        created_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+        created_at=datetime(2026, 1, 5, 9, n, tzinfo=UTC),
     )
 
-    def built() -> bytes:
-        message = build_email(settings, row)
-        return bytes(message).replace(message.get_boundary().encode(), b"BOUNDARY")
 
-    fast = [built(), built()]
+def test_emails_are_built_byte_for_byte_as_with_the_standard_header_registry(monkeypatch):
+    """build_email makes each header class once and shares the headers that recur from email
+    to email (From, To, Reply-To, the parts' content types...), folded once per way of folding
+    them: the emails must not change, whichever email comes first and however it is folded."""
+    settings = Settings(mail_from="Zoë Support <support@example.com>")
+    rows = [_row_for(0, "Åsa Öberg"), _row_for(1, "Åsa Öberg"), _row_for(2, "Asa Oberg")]
+    as_smtputf8 = EMAIL_POLICY.clone(utf8=True)  # how smtplib flattens for an SMTPUTF8 server
+
+    def built(row: OutboxMessage) -> tuple[bytes, bytes]:
+        message = build_email(settings, row)
+        boundary = message.get_boundary().encode()
+        return (
+            bytes(message).replace(boundary, b"BOUNDARY"),
+            message.as_bytes(policy=as_smtputf8).replace(boundary, b"BOUNDARY"),
+        )
+
+    fast = [built(row) for row in rows + rows]
     monkeypatch.setattr(outbox_module, "_BUILD_POLICY", EMAIL_POLICY)
-    assert fast == [built(), built()]
-    assert b"=?utf-8?q?=C3=85sa_=C3=96berg?= <asa@example.org>" in fast[0]
+    assert fast == [built(row) for row in rows + rows]
+    assert b"To: =?utf-8?q?=C3=85sa_=C3=96berg?= <asa@example.org>" in fast[0][0]
+    assert "To: Åsa Öberg <asa@example.org>".encode() in fast[0][1]
+    assert b"To: Asa Oberg <asa@example.org>" in fast[2][0]
+    assert len({email.split(b"\r\n\r\n")[0] for email, _ in fast[:3]}) == 3
+
+
+def test_each_email_gets_its_own_random_mime_boundary():
+    settings = Settings(mail_from="Support <support@example.com>")
+    row = _row_for(0, "Åsa Öberg")
+    boundaries = {build_email(settings, row).get_boundary() for _ in range(20)}
+    assert len(boundaries) == 20
+    assert all(len(b) == 49 and b.startswith("=" * 15) for b in boundaries)

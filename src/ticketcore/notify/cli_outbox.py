@@ -6,12 +6,14 @@ It builds on `cli.py`'s helpers, and `cli.py` adds this group to `ticketcore` on
 `add_commands`. Import `ticketcore.cli` (not this module) to reach it: imported first, this
 module would start `cli.py`, which then asks for a group not defined yet.
 
-`run --workers N` starts N processes from a fork server (a clean process that has imported
-ticketcore once, so no database connection or lock is inherited half-used, and no worker
-spends a second of CPU importing it again), each with its own `Helpdesk` built from the same
-settings and running `notify.outbox.worker_process`. Plugins a host registered in code are not in those processes
-(entry-point plugins are); with one worker the command runs in-process, on the host's own
-helpdesk.
+`run --workers N` starts N processes, each with its own `Helpdesk` built from the same
+settings and running `notify.outbox.worker_process`. The `ticketcore` command forks them from
+itself, before it has opened a database or started a thread, so nothing is inherited half-used
+and they start at once. Under a host (`flask ticketcore`, a Django command), whose process may
+hold connections and threads of its own, they come from a fork server: a clean process that
+imports ticketcore once, so no worker spends a second of CPU importing it again. Plugins a
+host registered in code are not in those processes (entry-point plugins are); with one worker
+the command runs in-process, on the host's own helpdesk.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,14 +65,17 @@ def run(state: CliState, once: bool, workers: int, poll_seconds: float) -> None:
     Without --once the workers run until interrupted (Ctrl-C or SIGTERM), finishing the email
     they are sending. Several workers, on one machine or many, never send an email twice.
     """
-    helpdesk = state.helpdesk
     if workers == 1:
         stop = threading.Event()
         with _stopping_on_signals(stop):
-            result = helpdesk.outbox.run(once=once, poll_seconds=poll_seconds, stop=stop)
+            result = state.helpdesk.outbox.run(once=once, poll_seconds=poll_seconds, stop=stop)
     else:
         result = _run_processes(
-            helpdesk.settings.model_dump(), workers=workers, once=once, poll_seconds=poll_seconds
+            state.settings.model_dump(),
+            workers=workers,
+            once=once,
+            poll_seconds=poll_seconds,
+            clean=not state.has_helpdesk,
         )
     click.echo(_summary(result))
 
@@ -129,10 +135,9 @@ def retry(state: CliState, ids: tuple[int, ...]) -> None:
 
 
 def _run_processes(
-    settings: dict[str, Any], *, workers: int, once: bool, poll_seconds: float
+    settings: dict[str, Any], *, workers: int, once: bool, poll_seconds: float, clean: bool
 ) -> DeliveryResult:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["ticketcore.helpdesk", "ticketcore.notify.outbox"])
+    context = _worker_context(clean)
     stop = context.Event()
     results = context.Queue()
     processes = [
@@ -167,6 +172,18 @@ def _run_processes(
             "see their log above. " + _summary(total)
         )
     return total
+
+
+def _worker_context(clean: bool) -> Any:
+    """Fork the workers from this process when `clean`: it has imported ticketcore but opened
+    no database and started no thread (the `ticketcore` command, which builds no helpdesk for
+    them), so they start at once. Otherwise (a host's process, or threads running) from a fork
+    server, a fresh process that imports ticketcore once for all of them."""
+    if clean and sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ticketcore.helpdesk", "ticketcore.notify.outbox"])
+    return context
 
 
 @contextmanager
