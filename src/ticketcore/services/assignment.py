@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -23,7 +23,9 @@ log = logging.getLogger("ticketcore.assignment")
 
 # Built once: every new ticket runs them, and SQLAlchemy compiles a statement object (and works
 # out its cache key) once, however often it is executed.
-_TEAM_AGENTS = (
+# The team's next active agent after the last one assigned, else its first: one row, whatever
+# the team's size.
+_NEXT_TEAM_AGENT = (
     select(User)
     .join(TeamMember, TeamMember.user_id == User.id)
     .where(
@@ -31,7 +33,8 @@ _TEAM_AGENTS = (
         User.is_active.is_(True),
         User.role.in_(_STAFF),
     )
-    .order_by(User.id)
+    .order_by(case((User.id > bindparam("last"), 0), else_=1), User.id)
+    .limit(1)
 )
 _TEAMS = table_of(Team)
 _LAST_ASSIGNED_LOCKED = (
@@ -81,10 +84,9 @@ def _round_robin(session: Session, team_id: int) -> User | None:
         if locked is None:
             return None
         last = locked.last_assigned_user_id
-    agents = session.scalars(_TEAM_AGENTS, {"team_id": team_id}).all()
-    if not agents:
+    chosen = session.scalar(_NEXT_TEAM_AGENT, {"team_id": team_id, "last": last or 0})
+    if chosen is None:
         return None
-    chosen = next((a for a in agents if a.id > (last or 0)), agents[0])
     session.execute(_SET_LAST_ASSIGNED, {"team_id": team_id, "user_id": chosen.id})
     if team is not None:  # the loaded team is told it is current: nothing for the flush to do
         set_committed_value(team, "last_assigned_user_id", chosen.id)
