@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
 
 from ..cli import CliState, TicketcoreGroup, pass_state
 from .outbox import DeliveryResult, worker_process
@@ -137,7 +138,7 @@ def retry(state: CliState, ids: tuple[int, ...]) -> None:
 def _run_processes(
     settings: dict[str, Any], *, workers: int, once: bool, poll_seconds: float, clean: bool
 ) -> DeliveryResult:
-    context = _worker_context(clean)
+    context = _worker_context(clean, settings["database_url"])
     stop = context.Event()
     results = context.Queue()
     processes = [
@@ -174,12 +175,14 @@ def _run_processes(
     return total
 
 
-def _worker_context(clean: bool) -> Any:
+def _worker_context(clean: bool, database_url: str) -> Any:
     """Fork the workers from this process when `clean`: it has imported ticketcore but opened
     no database and started no thread (the `ticketcore` command, which builds no helpdesk for
     them), so they start at once. Otherwise (a host's process, or threads running) from a fork
     server, a fresh process that imports ticketcore once for all of them."""
     if clean and sys.platform == "linux" and threading.active_count() == 1:
+        # The database's dialect and driver, imported here once rather than in every worker.
+        make_url(database_url).get_dialect().import_dbapi()
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["ticketcore.helpdesk", "ticketcore.notify.outbox"])
