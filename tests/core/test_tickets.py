@@ -50,6 +50,17 @@ def test_track_ids_are_random_not_sequential(helpdesk, cast):
     assert len({i[:3] for i in ids}) > 6
 
 
+def test_a_track_id_already_taken_is_drawn_again(helpdesk, cast, monkeypatch):
+    taken = helpdesk.tickets.create(cast.frank_actor, subject="First", body="b").ticket
+    draws = iter([taken.track_id, taken.track_id, "ABC-DEF-2345"])
+    monkeypatch.setattr("ticketcore.services.tickets.new_track_id", lambda: next(draws))
+
+    second = helpdesk.tickets.create(cast.frank_actor, subject="Second", body="b").ticket
+
+    assert second.track_id == "ABC-DEF-2345"
+    assert helpdesk.tickets.get_by_track_id(cast.frank_actor, taken.track_id).subject == "First"
+
+
 def test_ticket_found_by_track_id_as_a_person_types_it(helpdesk, cast):
     ticket = helpdesk.tickets.create(cast.carol_actor, subject="Hi", body="b").ticket
     typed = ticket.track_id.replace("-", " ").lower()

@@ -27,6 +27,7 @@ from ..models import (
     TicketCC,
     User,
 )
+from ..models.base import table_of
 from ..notify.events import Event
 from ..notify.queue import opened, queue_event
 from ..permissions import Access, Action, Actor, ActorKind, may, ticket_visibility
@@ -91,7 +92,8 @@ _REQUESTER = (
     )
 )
 _DEFAULT_TEAM = select(Team).where(Team.is_default.is_(True))
-_TRACK_ID_TAKEN = select(Ticket.id).where(Ticket.track_id == bindparam("track_id"))
+_TICKETS = table_of(Ticket)
+_TRACK_ID_TAKEN = select(_TICKETS.c.id).where(_TICKETS.c.track_id == bindparam("track_id"))
 
 
 def _hash_token(token: str) -> str:
@@ -372,9 +374,10 @@ class TicketService(Service):
         return ticket
 
     def _free_track_id(self, session: Session) -> str:
+        connection = session.connection()  # a plain column query: no ORM, nothing to autoflush
         while True:  # a clash is a one-in-10^14 event; the unique index is the real guarantee
             candidate = new_track_id()
-            if session.scalar(_TRACK_ID_TAKEN, {"track_id": candidate}) is None:
+            if connection.execute(_TRACK_ID_TAKEN, {"track_id": candidate}).first() is None:
                 return candidate
 
     # ------------------------------------------------------------ reading
