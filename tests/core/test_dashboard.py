@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
+from engine_events import statements_sent, work_of
 from ticketcore import Actor, PermissionDenied, Status
-
-
-@contextmanager
-def statements(helpdesk) -> Iterator[list[str]]:
-    """The SQL statements run inside the block (transaction control left out)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            seen.append(statement)
-
-    event.listen(helpdesk.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(helpdesk.engine, "before_cursor_execute", record)
 
 
 def subjects(queue):
@@ -171,9 +153,9 @@ def test_the_dashboard_costs_the_same_sql_for_2_or_40_tickets(helpdesk, cast, cl
         helpdesk.sla.check()
 
     def cost(actor):
-        with statements(helpdesk) as seen:
+        with statements_sent(helpdesk) as sent:
             board = helpdesk.dashboard.for_agent(actor)
-        return len(seen), board
+        return len(work_of(sent)), board
 
     open_tickets(2, 0)
     small = {name: cost(getattr(cast, f"{name}_actor")) for name in ("ann", "bill", "ada")}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event
 
+from engine_events import statements_sent, work_of
 from ticketcore import Actor, InvalidInput, Priority, Status
 
 
@@ -121,27 +121,17 @@ def test_bad_list_parameters_are_invalid_input(helpdesk, cast, fields, field):
     assert field in info.value.errors
 
 
-def count_statements(helpdesk, action) -> int:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(helpdesk.engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(helpdesk.engine, "before_cursor_execute", record)
-    return len(statements)
-
-
 def test_list_costs_the_same_sql_whatever_the_number_of_rows(helpdesk, cast, clock):
+    def cost(action) -> int:
+        with statements_sent(helpdesk) as sent:
+            action()
+        return len(work_of(sent))
+
     def page_cost(actor):
-        return count_statements(helpdesk, lambda: helpdesk.tickets.list(actor, per_page=50))
+        return cost(lambda: helpdesk.tickets.list(actor, per_page=50))
 
     def counts_cost(actor):
-        return count_statements(helpdesk, lambda: helpdesk.tickets.counts(actor))
+        return cost(lambda: helpdesk.tickets.counts(actor))
 
     helpdesk.tickets.create(cast.carol_actor, subject="first", body="b")
     small = (page_cost(cast.ada_actor), page_cost(cast.carol_actor), counts_cost(cast.ann_actor))

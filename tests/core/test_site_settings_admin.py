@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from cast_of_users import build_cast
+from engine_events import statements_sent
 from ticketcore import Helpdesk, InvalidInput, NotFound, Settings
 from ticketcore.models import SiteSetting
 from ticketcore.schemas import UploadedFile
@@ -143,10 +143,9 @@ def test_refresh_costs_one_query_while_nothing_changed(site, configured, cast):
     site.update(cast.ada_actor, {"site_name": "Changed"})
     site.refresh()
     settings = configured.settings
-    statements: list[str] = []
-    event.listen(configured.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    site.refresh()
-    site.refresh()
+    with statements_sent(configured) as statements:
+        site.refresh()
+        site.refresh()
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 2 and "count(" in selects[0].lower()
     assert configured.settings is settings

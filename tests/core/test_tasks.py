@@ -3,13 +3,11 @@ see; linking is audited on the ticket; the task list costs the same SQL however 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
+from engine_events import statements_sent, work_of
 from ticketcore import Actor, ActorKind, InvalidInput, NotFound, PermissionDenied, Status
 
 
@@ -236,29 +234,13 @@ def test_for_ticket_lists_done_and_open_tasks_of_that_ticket(
     assert [t.id for t in found[1].tickets] == [support_ticket.id]
 
 
-@contextmanager
-def counting_statements(helpdesk) -> Iterator[list[str]]:
-    """The SQL statements run inside the block (transaction control left out)."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(helpdesk.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(helpdesk.engine, "before_cursor_execute", record)
-
-
 def test_the_task_list_costs_the_same_sql_however_many_tasks_and_links(
     helpdesk, cast, support_ticket, billing_ticket
 ):
     def cost(actor):
-        with counting_statements(helpdesk) as statements:
+        with statements_sent(helpdesk) as sent:
             helpdesk.tasks.list(actor, done=None)
-        return len(statements)
+        return len(work_of(sent))
 
     helpdesk.tasks.create(cast.ann_actor, title="First", ticket=support_ticket.id)
     small = (cost(cast.ann_actor), cost(cast.ada_actor))

@@ -5,11 +5,11 @@ with a single-use, expiring link that a newer invitation replaces."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from engine_events import statements_sent, work_of
 from ticketcore import Helpdesk
 from ticketcore.errors import ConfigurationError, InvalidInput, NotFound
 from ticketcore.models import OutboxMessage
@@ -52,21 +52,6 @@ def invitation_token(mail: OutboxMessage) -> str:
     return found[0]
 
 
-@contextmanager
-def counting_statements(helpdesk: Helpdesk):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(helpdesk.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(helpdesk.engine, "before_cursor_execute", record)
-
-
 # ---------------------------------------------------------------------------- search
 
 
@@ -95,9 +80,9 @@ def test_search_pages_and_what_a_row_says(helpdesk, cast):
 
 def test_search_costs_the_same_sql_however_many_users_and_teams(helpdesk, cast):
     def cost() -> int:
-        with counting_statements(helpdesk) as statements:
+        with statements_sent(helpdesk) as sent:
             helpdesk.users.search(cast.ada_actor, per_page=50)
-        return len(statements)
+        return len(work_of(sent))
 
     small = cost()
     for i in range(12):

@@ -4,15 +4,12 @@ views) and Message Client, as agents use them; and the same pages shut to custom
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from engine_events import transactions_begun
+from engine_events import statements_sent, transactions_begun
 from ticketcore.workflow import Status
 
 AGENT = "/support/agent"
@@ -154,29 +151,15 @@ def test_pagination_keeps_the_filters(web: SimpleNamespace) -> None:
     assert len(rows(ann.get(f"{QUEUE}?view=teams&q=ticket&page=2"))) == 2
 
 
-@contextmanager
-def counting_sql(helpdesk: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(helpdesk.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(helpdesk.engine, "before_cursor_execute", record)
-
-
 def test_a_queue_page_costs_the_same_sql_whatever_its_size(web: SimpleNamespace) -> None:
     ann = logged_in(web, web.cast.ann)
     open_ticket(web, "carol", "First")
     ann.get(QUEUE + "?view=teams")  # warm up: settings, templates
-    with counting_sql(web.helpdesk) as small:
+    with statements_sent(web.helpdesk) as small:
         assert len(rows(ann.get(QUEUE + "?view=teams"))) == 1
     for n in range(24):
         open_ticket(web, "dave" if n % 2 else "erin", f"More {n}", team="support")
-    with counting_sql(web.helpdesk) as large:
+    with statements_sent(web.helpdesk) as large:
         assert len(rows(ann.get(QUEUE + "?view=teams"))) == 25
     assert len(large) == len(small)
 
