@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from engine_events import statements_sent, work_of
 from ticketcore import Conflict, InvalidInput, InvalidTransition, PermissionDenied, Status
 from ticketcore.schemas import UploadedFile
 
@@ -196,3 +197,15 @@ def test_the_longest_message_allowed_is_stored_whole(helpdesk, cast, ticket):
     body = "é" * (BODY_MAX - 1) + "!"  # 2 bytes a character: more than a MariaDB TEXT holds
     helpdesk.messages.reply(cast.carol_actor, ticket.id, body=body)
     assert helpdesk.messages.thread(cast.carol_actor, ticket.id)[-1].body == body
+
+
+def test_a_thread_reads_the_ticket_once_and_its_messages_in_three_statements(
+    helpdesk, cast, ticket
+):
+    """The permission check is one statement; the ticket's people, team and copies, which a
+    thread does not show, are not loaded (they were six more)."""
+    helpdesk.messages.reply(cast.ann_actor, ticket.id, body="Looking into it.")
+    with statements_sent(helpdesk) as sent:
+        thread = helpdesk.messages.thread(cast.carol_actor, ticket.id)
+    assert [m.body for m in thread] == ["Since 9am", "Looking into it."]
+    assert len(work_of(sent)) == 4  # the check, the messages, their authors, their files

@@ -24,6 +24,8 @@ def assert_invisible(helpdesk, actor, ticket):
     with pytest.raises(NotFound):
         helpdesk.messages.thread(actor, ticket.id)
     with pytest.raises(NotFound):
+        helpdesk.tickets.feedback(actor, ticket.id)
+    with pytest.raises(NotFound):
         helpdesk.messages.reply(actor, ticket.id, body="let me in")
     with pytest.raises(NotFound):
         helpdesk.tickets.close(actor, ticket.id)

@@ -54,6 +54,13 @@ def shows_email(actor: Actor, ticket: Any, user: User | SummaryPerson | None) ->
     return actor.organization_id is not None and ticket.organization_id == actor.organization_id
 
 
+class SeenTicket(NamedTuple):
+    """What a read of a ticket's messages, rating or tasks needs of the ticket itself."""
+
+    id: int
+    organization_id: int | None
+
+
 class SummaryPerson(NamedTuple):
     """What a summary shows of its requester or assignee, read as columns of a list's row."""
 
@@ -152,7 +159,7 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
     return AttachmentOut.model_validate(attachment)
 
 
-def message_out(actor: Actor, ticket: Ticket, message: Message) -> MessageOut:
+def message_out(actor: Actor, ticket: Ticket | SeenTicket, message: Message) -> MessageOut:
     author = message.author
     kind: Literal["customer_reply", "agent_reply", "internal_note"]
     if message.is_internal:

@@ -186,7 +186,7 @@ class KbDeflectionService(Service):
         """The visitor opened ticket `ticket_id` after all: their suggestions of the last day
         (deflected or not) are conversions. Returns how many were marked."""
         with self.reading() as uow:
-            self.helpdesk.tickets.load(uow.session, actor, ticket_id)  # NotFound if not theirs
+            self.helpdesk.tickets.seen(uow.session, actor, ticket_id)  # NotFound if not theirs
         return self._decide(
             visitor_key,
             SuggestionOutcome.CONVERTED,

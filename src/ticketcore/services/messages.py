@@ -162,7 +162,7 @@ class MessageService(Service):
     def thread(self, actor: Actor, ticket_id: int) -> list[MessageOut]:
         """The messages of a ticket in order, as `actor` may see them (notes for staff only)."""
         with self.reading() as uow:
-            ticket = self.helpdesk.tickets.load(uow.session, actor, ticket_id)
+            ticket = self.helpdesk.tickets.seen(uow.session, actor, ticket_id)
             rows = uow.session.scalars(
                 select(Message)
                 .where(Message.ticket_id == ticket.id, message_visibility(actor))

@@ -25,7 +25,7 @@ from ..schemas import Output, PersonRef
 from ..workflow import Status
 from .base import FieldErrors, Service
 from .changes import audit
-from .convert import person, shows_email
+from .convert import SeenTicket, person, shows_email
 from .unit_of_work import UnitOfWork
 
 LABEL_MAX = 200
@@ -85,7 +85,7 @@ class SecureDataService(Service):
         guest's) own for the customer side."""
         self._require_enabled()
         with self.reading() as uow:
-            ticket = self.helpdesk.tickets.load(uow.session, actor, ticket_id)
+            ticket = self.helpdesk.tickets.seen(uow.session, actor, ticket_id)
             query = (
                 select(SecureData)
                 .where(SecureData.ticket_id == ticket.id)
@@ -232,7 +232,7 @@ def _field(item: SecureData) -> str:
     return f"secure_data.{item.id}"
 
 
-def _out(actor: Actor, ticket: Ticket, item: SecureData) -> SecureDataOut:
+def _out(actor: Actor, ticket: Ticket | SeenTicket, item: SecureData) -> SecureDataOut:
     return SecureDataOut(
         id=item.id,
         ticket_id=item.ticket_id,

@@ -145,7 +145,7 @@ class TaskService(Service):
         _require_staff(actor)
         with self.reading() as uow:
             session = uow.session
-            ticket = self.helpdesk.tickets.load(session, actor, ticket_id)
+            ticket = self.helpdesk.tickets.seen(session, actor, ticket_id)
             linked = select(TicketTask.task_id).where(TicketTask.ticket_id == ticket.id)
             tasks = (
                 session.scalars(

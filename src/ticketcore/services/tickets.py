@@ -64,7 +64,7 @@ from .base import (
     parse_priority,
 )
 from .changes import audit, next_ticket_number, set_status
-from .convert import ticket_out
+from .convert import SeenTicket, ticket_out
 from .inserting import insert_now
 from .sla import apply_policy
 from .unit_of_work import UnitOfWork
@@ -125,6 +125,20 @@ class TicketService(Service):
             if a is not None
         ]
         return ticket_visibility(actor, self.settings, extra)
+
+    def seen(self, session: Session, actor: Actor, ticket_id: int) -> SeenTicket:
+        """The id and organization of ticket `ticket_id` if `actor` may see it, else `NotFound`:
+        for reads of what hangs off a ticket (its thread, rating, tasks, trail), which need the
+        permission check but not the ticket with its people, team and copies (seven statements
+        where this is one)."""
+        row = session.execute(
+            select(_TICKETS.c.id, _TICKETS.c.organization_id).where(
+                _TICKETS.c.id == ticket_id, self.visibility(actor)
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no ticket {ticket_id}")
+        return SeenTicket(row.id, row.organization_id)
 
     def load(
         self, session: Session, actor: Actor, ticket_id: int, *, for_update: bool = False
@@ -424,7 +438,7 @@ class TicketService(Service):
         if not actor.is_staff:
             raise NotFound(f"no ticket {ticket_id}")
         with self.reading() as uow:
-            self.load(uow.session, actor, ticket_id)
+            self.seen(uow.session, actor, ticket_id)
             rows = uow.session.scalars(
                 select(AuditEvent)
                 .where(AuditEvent.ticket_id == ticket_id)
@@ -580,7 +594,7 @@ class TicketService(Service):
     def feedback(self, actor: Actor, ticket_id: int) -> FeedbackOut | None:
         """The ticket's rating, if it has one (for whoever may see the ticket)."""
         with self.reading() as uow:
-            ticket = self.load(uow.session, actor, ticket_id)
+            ticket = self.seen(uow.session, actor, ticket_id)
             row = uow.session.scalar(select(Feedback).where(Feedback.ticket_id == ticket.id))
             return FeedbackOut.model_validate(row) if row else None
 
