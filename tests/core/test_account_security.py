@@ -402,6 +402,17 @@ def test_a_password_change_ends_other_sessions(helpdesk, clock):
     assert not helpdesk.accounts.session_valid(999_999, clock.now())
 
 
+def test_a_live_session_gives_its_account_and_actor(helpdesk, clock):
+    user = register(helpdesk).user
+    found = helpdesk.accounts.session_user(user.id, clock.now())
+    assert found is not None
+    account, actor = found
+    assert account.email == "nina@example.org"
+    assert actor == helpdesk.users.actor_for(user.id)
+    helpdesk.users.deactivate(Actor.system(), user.id)
+    assert helpdesk.accounts.session_user(user.id, clock.now()) is None
+
+
 # ------------------------------------------------------------------ two-factor authentication
 
 

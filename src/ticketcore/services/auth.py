@@ -49,6 +49,7 @@ from ..notify.account_mail import AccountMail, account_url, queue_account_email
 from ..passwords import hash_password, verify_password
 from ..permissions import Actor
 from ..schemas import UserCreate, UserOut, email_key, normalize_email
+from .accounts import actor_from_user
 from .base import FieldErrors, Service
 from .convert import user_out
 from .unit_of_work import UnitOfWork
@@ -285,14 +286,23 @@ class AccountService(Service):
 
         Compared to the second, so a session store that keeps whole seconds works.
         """
+        return self.session_user(user_id, authenticated_at) is not None
+
+    def session_user(
+        self, user_id: int, authenticated_at: datetime
+    ) -> tuple[UserOut, Actor] | None:
+        """The account and the actor of a session that may go on (`session_valid`), else None:
+        what a portal asks on every request, from one read of the account."""
         with self.reading() as uow:
             user = uow.session.get(User, user_id)
             if user is None or not user.is_active:
-                return False
+                return None
             changed = user.password_changed_at
-        if changed is None:
-            return True
-        return changed.replace(microsecond=0) <= authenticated_at.replace(microsecond=0)
+            if changed is not None and changed.replace(microsecond=0) > authenticated_at.replace(
+                microsecond=0
+            ):
+                return None
+            return user_out(user), actor_from_user(user)
 
     # ------------------------------------------------------------------ password reset
 

@@ -1,7 +1,7 @@
 """Who is asking: the session's ticketcore account, or the host site's logged-in user.
 
 Sessions end after `session_idle_minutes` without a request and when the password changes
-(`helpdesk.accounts.session_valid`). Logging in starts a new session, so a session id planted
+(`helpdesk.accounts.session_user`). Logging in starts a new session, so a session id planted
 before login is worth nothing after it.
 """
 
@@ -59,17 +59,15 @@ def identify(
     seen = float(session.get(SEEN_KEY, 0))
     auth_at = float(session.get(AUTH_AT_KEY, 0))
     idle = helpdesk.settings.session_idle_minutes * 60
-    if now.timestamp() - seen > idle or not helpdesk.accounts.session_valid(
-        user_id, datetime.fromtimestamp(auth_at, UTC)
-    ):
+    found = (
+        helpdesk.accounts.session_user(user_id, datetime.fromtimestamp(auth_at, UTC))
+        if now.timestamp() - seen <= idle
+        else None
+    )
+    if found is None:
         log_out(session)
         return None, Actor.anonymous(), True
-    try:
-        user = helpdesk.users.get(user_id)
-        actor = helpdesk.users.actor_for(user_id)
-    except NotFound:
-        log_out(session)
-        return None, Actor.anonymous(), True
+    user, actor = found
     if now.timestamp() - seen >= SEEN_EVERY_SECONDS:
         session[SEEN_KEY] = now.timestamp()
     return user, actor, False
