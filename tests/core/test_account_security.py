@@ -409,8 +409,11 @@ def test_a_live_session_gives_its_account_and_actor(helpdesk, clock):
     account, actor = found
     assert account.email == "nina@example.org"
     assert actor == helpdesk.users.actor_for(user.id)
+    assert helpdesk.users.with_actor(user.id) == found  # a host's user, by their account's id
     helpdesk.users.deactivate(Actor.system(), user.id)
     assert helpdesk.accounts.session_user(user.id, clock.now()) is None
+    assert helpdesk.users.with_actor(user.id) is None
+    assert helpdesk.users.with_actor(999_999) is None
 
 
 # ------------------------------------------------------------------ two-factor authentication

@@ -330,6 +330,15 @@ class UserService(Service):
                 raise NotFound(f"no user {user_id}")
             return admin_user_out(user, _team_ids(uow.session, [user.id]).get(user.id, []))
 
+    def with_actor(self, user_id: int) -> tuple[UserOut, Actor] | None:
+        """An active account and the actor it acts as, from one read; None when there is no
+        such active account."""
+        with self.reading() as uow:
+            row = uow.session.get(User, user_id)
+            if row is None or not row.is_active:
+                return None
+            return user_out(row), actor_from_user(row)
+
     def actor_for(self, user: int | UserOut) -> Actor:
         """The actor a logged-in user acts as. Inactive accounts act as nobody."""
         user_id = user if isinstance(user, int) else user.id

@@ -11,7 +11,6 @@ from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotFound
 from ..permissions import Actor
 from ..schemas import UserOut
 from .http import HostUser
@@ -50,8 +49,8 @@ def identify(
 ) -> tuple[UserOut | None, Actor, bool]:
     """The user, their actor, and whether a session just ran out (to tell them why)."""
     if host_user is not None:
-        user = _host_account(helpdesk, session, host_user)
-        return user, helpdesk.users.actor_for(user.id), False
+        user, actor = _host_account(helpdesk, session, host_user)
+        return user, actor, False
     user_id = session.get(USER_KEY)
     if not isinstance(user_id, int):
         return None, Actor.anonymous(), False
@@ -75,16 +74,14 @@ def identify(
 
 def _host_account(
     helpdesk: Helpdesk, session: MutableMapping[str, Any], host_user: HostUser
-) -> UserOut:
-    """The ticketcore account of the host's user; looked up once per session, not per page."""
+) -> tuple[UserOut, Actor]:
+    """The ticketcore account of the host's user and its actor; the account is looked up by
+    the host's id once per session, then read by its own id (one statement a page)."""
     remembered = session.get(HOST_KEY)
     if isinstance(remembered, list) and remembered[0] == host_user.external_id:
-        try:
-            user = helpdesk.users.get(int(remembered[1]))
-        except NotFound:
-            user = None
-        if user is not None and user.is_active and _same_role(user, host_user):
-            return user
+        found = helpdesk.users.with_actor(int(remembered[1]))
+        if found is not None and _same_role(found[0], host_user):
+            return found
     user = helpdesk.users.sync_external_user(
         external_id=host_user.external_id,
         email=host_user.email,
@@ -92,7 +89,7 @@ def _host_account(
         role=host_user.role,
     )
     session[HOST_KEY] = [host_user.external_id, user.id]
-    return user
+    return user, helpdesk.users.actor_for(user.id)
 
 
 def _same_role(user: UserOut, host_user: HostUser) -> bool:
