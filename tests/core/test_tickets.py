@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from engine_events import statements_sent, work_of
 from ticketcore import Actor, InvalidInput, NotFound, PermissionDenied, Priority, Status
 from ticketcore.models import Attachment, AuditEvent, Message, Ticket
 from ticketcore.schemas import UploadedFile
@@ -48,6 +49,23 @@ def test_track_ids_are_random_not_sequential(helpdesk, cast):
     assert len(ids) == 12
     # No shared prefix run: consecutive tickets do not reveal each other.
     assert len({i[:3] for i in ids}) > 6
+
+
+def test_finding_a_ticket_by_track_id_or_number_costs_what_finding_it_by_id_does(helpdesk, cast):
+    """The ID a customer quotes is looked up and checked against what they may see in one
+    statement, not one to find it and another to check it."""
+    ticket = helpdesk.tickets.create(cast.carol_actor, subject="VPN", body="down").ticket
+
+    def cost(find) -> int:
+        with statements_sent(helpdesk) as sent:
+            assert find().id == ticket.id
+        return len(work_of(sent))
+
+    by_id = cost(lambda: helpdesk.tickets.get(cast.carol_actor, ticket.id))
+    assert (
+        cost(lambda: helpdesk.tickets.get_by_track_id(cast.carol_actor, ticket.track_id)) == by_id
+    )
+    assert cost(lambda: helpdesk.tickets.get_by_number(cast.ann_actor, ticket.number)) == by_id
 
 
 def test_a_track_id_already_taken_is_drawn_again(helpdesk, cast, monkeypatch):

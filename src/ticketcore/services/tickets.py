@@ -145,17 +145,29 @@ class TicketService(Service):
     ) -> Ticket:
         """The ticket if `actor` may see it, else `NotFound`. With `for_update` the row is locked
         so concurrent replies and changes queue up instead of overwriting each other."""
-        found = session.scalar(
-            select(Ticket.id).where(Ticket.id == ticket_id, self.visibility(actor))
+        return self._load_where(
+            session, actor, Ticket.id == ticket_id, f"no ticket {ticket_id}", for_update
         )
+
+    def _load_where(
+        self,
+        session: Session,
+        actor: Actor,
+        which: ColumnElement[bool],
+        missing: str,
+        for_update: bool = False,
+    ) -> Ticket:
+        """The one ticket `which` selects (by id, track ID or number), if `actor` may see it:
+        found and checked by one statement, then loaded with its details."""
+        found = session.scalar(select(Ticket.id).where(which, self.visibility(actor)))
         if found is None:
-            raise NotFound(f"no ticket {ticket_id}")
-        query = select(Ticket).where(Ticket.id == ticket_id).options(*_DETAILS)
+            raise NotFound(missing)
+        query = select(Ticket).where(Ticket.id == found).options(*_DETAILS)
         if for_update:
             query = query.with_for_update().execution_options(populate_existing=True)
         ticket = session.scalar(query)
         if ticket is None:  # deleted between the two statements
-            raise NotFound(f"no ticket {ticket_id}")
+            raise NotFound(missing)
         return ticket
 
     def load_many(
@@ -403,20 +415,20 @@ class TicketService(Service):
     def get_by_track_id(self, actor: Actor, track_id: str) -> TicketOut:
         """Find a ticket by the ID a customer quotes ("abc-def-2345" works too)."""
         normalized = normalize_track_id(track_id)
+        if not normalized:
+            raise NotFound(f"no ticket {track_id!r}")
         with self.reading() as uow:
-            ticket_id = normalized and uow.session.scalar(
-                select(Ticket.id).where(Ticket.track_id == normalized)
+            ticket = self._load_where(
+                uow.session, actor, Ticket.track_id == normalized, f"no ticket {track_id!r}"
             )
-            if not ticket_id:
-                raise NotFound(f"no ticket {track_id!r}")
-            return ticket_out(actor, self.load(uow.session, actor, ticket_id))
+            return ticket_out(actor, ticket)
 
     def get_by_number(self, actor: Actor, number: int) -> TicketOut:
         with self.reading() as uow:
-            ticket_id = uow.session.scalar(select(Ticket.id).where(Ticket.number == number))
-            if ticket_id is None:
-                raise NotFound(f"no ticket #{number}")
-            return ticket_out(actor, self.load(uow.session, actor, ticket_id))
+            ticket = self._load_where(
+                uow.session, actor, Ticket.number == number, f"no ticket #{number}"
+            )
+            return ticket_out(actor, ticket)
 
     def list(
         self, actor: Actor, query: TicketQuery | Mapping[str, Any] | None = None, **fields: Any
