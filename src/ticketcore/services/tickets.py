@@ -131,14 +131,7 @@ class TicketService(Service):
         for reads of what hangs off a ticket (its thread, rating, tasks, trail), which need the
         permission check but not the ticket with its people, team and copies (seven statements
         where this is one)."""
-        row = session.execute(
-            select(_TICKETS.c.id, _TICKETS.c.organization_id).where(
-                _TICKETS.c.id == ticket_id, self.visibility(actor)
-            )
-        ).first()
-        if row is None:
-            raise NotFound(f"no ticket {ticket_id}")
-        return SeenTicket(row.id, row.organization_id)
+        return self._seen_where(session, actor, Ticket.id == ticket_id, f"no ticket {ticket_id}")
 
     def load(
         self, session: Session, actor: Actor, ticket_id: int, *, for_update: bool = False
@@ -149,6 +142,18 @@ class TicketService(Service):
             session, actor, Ticket.id == ticket_id, f"no ticket {ticket_id}", for_update
         )
 
+    def _seen_where(
+        self, session: Session, actor: Actor, which: ColumnElement[bool], missing: str
+    ) -> SeenTicket:
+        """The one ticket `which` selects (by id, track ID or number), found and checked against
+        what `actor` may see in one statement; `NotFound(missing)` otherwise."""
+        row = session.execute(
+            select(Ticket.id, Ticket.organization_id).where(which, self.visibility(actor))
+        ).first()
+        if row is None:
+            raise NotFound(missing)
+        return SeenTicket(row.id, row.organization_id)
+
     def _load_where(
         self,
         session: Session,
@@ -157,12 +162,9 @@ class TicketService(Service):
         missing: str,
         for_update: bool = False,
     ) -> Ticket:
-        """The one ticket `which` selects (by id, track ID or number), if `actor` may see it:
-        found and checked by one statement, then loaded with its details."""
-        found = session.scalar(select(Ticket.id).where(which, self.visibility(actor)))
-        if found is None:
-            raise NotFound(missing)
-        query = select(Ticket).where(Ticket.id == found).options(*_DETAILS)
+        """`_seen_where`'s ticket, loaded with its details."""
+        found = self._seen_where(session, actor, which, missing)
+        query = select(Ticket).where(Ticket.id == found.id).options(*_DETAILS)
         if for_update:
             query = query.with_for_update().execution_options(populate_existing=True)
         ticket = session.scalar(query)
