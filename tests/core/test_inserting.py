@@ -42,3 +42,30 @@ def test_a_new_ticket_its_message_files_and_a_reply_are_stored(helpdesk, cast, w
     assert (second.id, second.body) == (reply.id, "Found it, thanks.")
     trail = helpdesk.tickets.audit_trail(cast.ann_actor, created.id)
     assert [line.action for line in trail][:2] == ["created", "changed"]
+
+
+def test_a_row_written_by_insert_now_reads_back_as_the_object_it_left(
+    helpdesk, cast, monkeypatch
+) -> None:
+    """Only the id comes back from the INSERT: every other column the object holds afterwards
+    (defaults such as `custom_fields`, `kind`, `sla_paused_minutes` included) must be what a
+    fresh read of the row gives."""
+    from ticketcore.models import Message, Ticket
+    from ticketcore.services import attachments, tickets
+
+    left: list[tuple[type, int, dict]] = []
+
+    def recording(session, obj) -> None:
+        inserting.insert_now(session, obj)
+        columns = type(obj).__table__.c
+        left.append((type(obj), obj.id, {c.key: getattr(obj, c.key) for c in columns}))
+
+    monkeypatch.setattr(tickets, "insert_now", recording)
+    monkeypatch.setattr(attachments, "insert_now", recording)
+    helpdesk.tickets.create(cast.carol_actor, subject="Invoice missing", body="Where is it?")
+    assert [kind for kind, _, _ in left] == [Ticket, Message]
+    with helpdesk.sessionmaker() as session:
+        for kind, row_id, values in left:
+            stored = session.get(kind, row_id)
+            columns = kind.__table__.c
+            assert {c.key: getattr(stored, c.key) for c in columns} == values
