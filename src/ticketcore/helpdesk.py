@@ -19,6 +19,7 @@ from .models import Base
 from .notify.inbound import InboundMailService
 from .notify.outbox import OutboxService
 from .plugins import make_plugin_manager
+from .services import config_cache
 from .services.accounts import UserService
 from .services.attachments import AttachmentService
 from .services.auth import AccountService
@@ -69,6 +70,7 @@ class Helpdesk:
         self.engine = make_engine(settings.database_url, echo=settings.sql_echo)
         self._checkpoints = Checkpointer(self.engine) if is_sqlite_file(self.engine) else None
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        config_cache.watch(self.sessionmaker)  # edits of teams and SLA policies are noticed
         self.storage: Storage = storage or LocalStorage(settings.attachments_dir)
         self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
         self.users = UserService(self)

@@ -155,8 +155,9 @@ class TicketCC(Base):
 
 
 # Counters exist from the start: creating the row lazily would race between the first two tickets.
+# `config` is the configuration version (`services.config_cache`).
 event.listen(
     Counter.__table__,
     "after_create",
-    DDL("INSERT INTO ticketcore_counters (name, value) VALUES ('ticket', 0)"),  # type: ignore[no-untyped-call]
+    DDL("INSERT INTO ticketcore_counters (name, value) VALUES ('ticket', 0), ('config', 0)"),  # type: ignore[no-untyped-call]
 )

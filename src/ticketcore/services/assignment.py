@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -23,20 +23,36 @@ log = logging.getLogger("ticketcore.assignment")
 
 # Built once: every new ticket runs them, and SQLAlchemy compiles a statement object (and works
 # out its cache key) once, however often it is executed.
-# The team's next active agent after the last one assigned, else its first: one row, whatever
-# the team's size.
-_NEXT_TEAM_AGENT = (
-    select(User)
-    .join(TeamMember, TeamMember.user_id == User.id)
-    .where(
-        TeamMember.team_id == bindparam("team_id"),
-        User.is_active.is_(True),
-        User.role.in_(_STAFF),
-    )
-    .order_by(case((User.id > bindparam("last"), 0), else_=1), User.id)
-    .limit(1)
-)
 _TEAMS = table_of(Team)
+
+
+def _next_team_agent(last: ColumnElement[Any]) -> Select[User]:
+    """The team's next active agent after `last`, the last one assigned, else its first: one
+    row, whatever the team's size."""
+    return (
+        select(User)
+        .join(TeamMember, TeamMember.user_id == User.id)
+        .where(
+            TeamMember.team_id == bindparam("team_id"),
+            User.is_active.is_(True),
+            User.role.in_(_STAFF),
+        )
+        .order_by(case((User.id > last, 0), else_=1), User.id)
+        .limit(1)
+    )
+
+
+_NEXT_TEAM_AGENT = _next_team_agent(bindparam("last"))
+# On SQLite the query reads the last one itself: the transaction's BEGIN IMMEDIATE holds the
+# database's lock, so nobody can move it between the read and the UPDATE.
+_NEXT_AFTER_LAST_ASSIGNED = _next_team_agent(
+    func.coalesce(
+        select(_TEAMS.c.last_assigned_user_id)
+        .where(_TEAMS.c.id == bindparam("team_id"))
+        .scalar_subquery(),
+        0,
+    )
+)
 _LAST_ASSIGNED_LOCKED = (
     select(_TEAMS.c.last_assigned_user_id)
     .where(_TEAMS.c.id == bindparam("team_id"))
@@ -72,22 +88,22 @@ def choose_assignee(helpdesk: Helpdesk, session: Session, ticket: Ticket) -> Use
 def _round_robin(session: Session, team_id: int) -> User | None:
     """The team's next active agent after the last one assigned, wrapping around.
 
-    The team row is locked so two tickets created at once go to two different agents.
+    Elsewhere than on SQLite the team row is locked first, so two tickets created at once go to
+    two different agents.
     """
-    team = session.identity_map.get(identity_key(Team, team_id))
-    if team is not None and is_sqlite(session.get_bind()):
-        # A writing transaction on SQLite holds the database's lock from its BEGIN IMMEDIATE:
-        # the team as this transaction loaded it is current, and nobody else can change it.
-        last = team.last_assigned_user_id
+    if is_sqlite(session.get_bind()):
+        chosen = session.scalar(_NEXT_AFTER_LAST_ASSIGNED, {"team_id": team_id})
     else:
         locked = session.execute(_LAST_ASSIGNED_LOCKED, {"team_id": team_id}).first()
         if locked is None:
             return None
-        last = locked.last_assigned_user_id
-    chosen = session.scalar(_NEXT_TEAM_AGENT, {"team_id": team_id, "last": last or 0})
+        last = locked.last_assigned_user_id or 0
+        chosen = session.scalar(_NEXT_TEAM_AGENT, {"team_id": team_id, "last": last})
     if chosen is None:
         return None
     session.execute(_SET_LAST_ASSIGNED, {"team_id": team_id, "user_id": chosen.id})
-    if team is not None:  # the loaded team is told it is current: nothing for the flush to do
+    team = session.identity_map.get(identity_key(Team, team_id))
+    if team is not None and "last_assigned_user_id" in team.__dict__:
+        # A team this transaction loaded is told it is current: nothing for the flush to do.
         set_committed_value(team, "last_assigned_user_id", chosen.id)
     return chosen

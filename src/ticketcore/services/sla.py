@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Calendar, SlaEvent, SlaPolicy, SlaState, Team, Ticket
@@ -37,6 +37,7 @@ from ..sla import text
 from ..sla.calendar import TWENTY_FOUR_SEVEN, BusinessCalendar
 from ..sla.policy import TargetStatus, choose_policy, target_state, worst
 from ..workflow import FINISHED, Priority, Status
+from . import config_cache
 from .base import (
     FieldErrors,
     Service,
@@ -47,6 +48,7 @@ from .base import (
     require_admin,
     unique_slug,
 )
+from .config_cache import ACTIVE_POLICIES
 from .convert import ticket_out
 from .unit_of_work import UnitOfWork
 
@@ -70,12 +72,6 @@ def calendar_for(helpdesk: Helpdesk, calendar: Calendar | None) -> BusinessCalen
     return found
 
 
-# Every new ticket reads them, with the calendar its deadlines are counted on.
-_ACTIVE_POLICIES = (
-    select(SlaPolicy).where(SlaPolicy.is_active.is_(True)).options(joinedload(SlaPolicy.calendar))
-)
-
-
 def apply_policy(uow: UnitOfWork, ticket: Ticket) -> None:
     """Choose the ticket's policy and (re)compute its deadlines from its opening time."""
     helpdesk = uow.helpdesk
@@ -85,8 +81,7 @@ def apply_policy(uow: UnitOfWork, ticket: Ticket) -> None:
     if chosen_id is not None:
         policy = session.get(SlaPolicy, chosen_id)
     else:
-        policies = session.scalars(_ACTIVE_POLICIES).all()
-        policy = choose_policy(policies, ticket)
+        policy = config_cache.current(uow).policy_for(session, ticket)
     ticket.sla_policy = policy
     if policy is None:
         ticket.response_by = ticket.resolution_by = None
@@ -489,7 +484,7 @@ class SlaService(Service):
                     else None
                 ),
             )
-            policies = session.scalars(_ACTIVE_POLICIES).all()
+            policies = session.scalars(ACTIVE_POLICIES).unique().all()
             chosen = choose_policy(policies, probe)
             return SlaPolicyOut.model_validate(chosen) if chosen else None
 

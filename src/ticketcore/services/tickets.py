@@ -22,7 +22,6 @@ from ..models import (
     OrganizationStaff,
     ReplySide,
     Role,
-    Team,
     Ticket,
     TicketCC,
     User,
@@ -51,7 +50,7 @@ from ..schemas import (
 )
 from ..trackid import new_track_id, normalize_track_id
 from ..workflow import FINISHED, Priority, Status, TicketKind, check_transition
-from . import listing, merging, staleness, updating
+from . import config_cache, listing, merging, staleness, updating
 from .assignment import choose_assignee
 from .attachments import add_posted_message, check_files, refuse_repeated_email
 from .base import (
@@ -91,7 +90,6 @@ _REQUESTER = (
         .joinedload(OrganizationStaff.user)
     )
 )
-_DEFAULT_TEAM = select(Team).where(Team.is_default.is_(True))
 _TICKETS = table_of(Ticket)
 _TRACK_ID_TAKEN = select(_TICKETS.c.id).where(_TICKETS.c.track_id == bindparam("track_id"))
 
@@ -308,7 +306,7 @@ class TicketService(Service):
         team = (
             errors.check(find_team, session, values.team)
             if values.team is not None
-            else session.scalar(_DEFAULT_TEAM)
+            else config_cache.current(uow).default_team(session)
         )
         priority = errors.check(parse_priority, values.priority or Priority.NORMAL)
         chosen: User | None = None

@@ -73,7 +73,7 @@ def test_migrate_makes_ticketcore_tables_beside_the_sites(site_database: tuple[d
         assert {"auth_user", "django_session", "ticketcore_tickets"} <= tables
         with engine.connect() as connection:
             version = connection.scalar(text("SELECT version_num FROM ticketcore_alembic_version"))
-        assert version == "0008"
+        assert version == "0009"
         assert "Apply all migrations: auth, contenttypes, sessions, ticketcore" in out
         assert "No migrations to apply." in django_admin(database, "migrate")
 
