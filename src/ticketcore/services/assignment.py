@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -35,7 +35,8 @@ def _next_team_agent(last: ColumnElement[Any]) -> Select[User]:
         .where(
             TeamMember.team_id == bindparam("team_id"),
             User.is_active.is_(True),
-            User.role.in_(_STAFF),
+            # Not `IN (…)`: an expanding parameter is spliced into the SQL on every execution.
+            or_(*(User.role == role for role in _STAFF)),
         )
         .order_by(case((User.id > last, 0), else_=1), User.id)
         .limit(1)
@@ -101,7 +102,7 @@ def _round_robin(session: Session, team_id: int) -> User | None:
         chosen = session.scalar(_NEXT_TEAM_AGENT, {"team_id": team_id, "last": last})
     if chosen is None:
         return None
-    session.execute(_SET_LAST_ASSIGNED, {"team_id": team_id, "user_id": chosen.id})
+    session.connection().execute(_SET_LAST_ASSIGNED, {"team_id": team_id, "user_id": chosen.id})
     team = session.identity_map.get(identity_key(Team, team_id))
     if team is not None and "last_assigned_user_id" in team.__dict__:
         # A team this transaction loaded is told it is current: nothing for the flush to do.
