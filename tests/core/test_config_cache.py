@@ -101,3 +101,19 @@ def test_what_a_team_edit_changes_decides_whether_the_version_moves(helpdesk, ca
         assert _version(helpdesk) == before
         assignees = {_open(helpdesk, cast, subject=f"Jam {n}").assignee.id for n in range(2)}
         assert assignees == {cast.ann.id, cast.bill.id}
+
+
+def test_the_promise_on_the_portal_comes_from_the_copy_and_follows_edits(
+    helpdesk_factory, cast, helpdesk
+) -> None:
+    system = Actor.system()
+    policy = helpdesk.sla.create_policy(
+        system, name="Standard", is_default=True, first_response_minutes=60
+    )
+    assert helpdesk.sla.typical_response() == "We typically respond within 1 hour"
+    with statements_sent(helpdesk) as sent:
+        helpdesk.sla.typical_response()
+    assert [s for s in sent if "ticketcore_teams" in s or "sla_policies" in s] == []
+
+    helpdesk_factory().sla.update_policy(system, policy.id, first_response_minutes=15)
+    assert helpdesk.sla.typical_response() == "We typically respond within 15 minutes"

@@ -46,7 +46,7 @@ _RAISE = (
     update(_COUNTERS).where(_COUNTERS.c.name == _COUNTER_NAME).values(value=_COUNTERS.c.value + 1)
 )
 _DEFAULT_TEAM = select(Team).where(Team.is_default.is_(True))
-ACTIVE_POLICIES = (
+_ACTIVE_POLICIES = (
     select(SlaPolicy).where(SlaPolicy.is_active.is_(True)).options(joinedload(SlaPolicy.calendar))
 )
 # Round-robin moves it with every ticket, by a plain UPDATE: never part of the copy.
@@ -89,6 +89,10 @@ class Snapshot:
     policies: tuple[SlaPolicy, ...]
     rows: dict[int, tuple[_Row, _Row | None]]
 
+    @property
+    def default_team_id(self) -> int | None:
+        return self.team.values["id"] if self.team is not None else None
+
     def default_team(self, session: Session) -> Team | None:
         return self.team.attach(session) if self.team is not None else None
 
@@ -127,7 +131,7 @@ def current(uow: UnitOfWork) -> Snapshot:
 
 def _load(session: Session, version: int | None) -> Snapshot:
     team = session.scalar(_DEFAULT_TEAM)
-    policies = tuple(session.scalars(ACTIVE_POLICIES).unique())
+    policies = tuple(session.scalars(_ACTIVE_POLICIES).unique())
     rows = {
         p.id: (_Row.of(p), _Row.of(p.calendar) if p.calendar is not None else None)
         for p in policies

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Calendar, SlaEvent, SlaPolicy, SlaState, Team, Ticket
+from ..models import Calendar, SlaEvent, SlaPolicy, SlaState, Ticket
 from ..notify.events import Event
 from ..notify.queue import queue_event
 from ..permissions import Actor
@@ -48,7 +48,6 @@ from .base import (
     require_admin,
     unique_slug,
 )
-from .config_cache import ACTIVE_POLICIES
 from .convert import ticket_out
 from .unit_of_work import UnitOfWork
 
@@ -475,17 +474,17 @@ class SlaService(Service):
         """
         with self.reading() as uow:
             session = uow.session
+            config = config_cache.current(uow)
             probe = _Probe(
                 priority=parse_priority(priority),
-                team_id=find_team(session, team).id if team is not None else _default_team(session),
+                team_id=find_team(session, team).id if team is not None else config.default_team_id,
                 organization_id=(
                     find_organization(session, organization).id
                     if organization is not None
                     else None
                 ),
             )
-            policies = session.scalars(ACTIVE_POLICIES).unique().all()
-            chosen = choose_policy(policies, probe)
+            chosen = choose_policy(config.policies, probe)
             return SlaPolicyOut.model_validate(chosen) if chosen else None
 
     def typical_response(self, *, team: int | str | None = None, locale: str = "en") -> str | None:
@@ -569,10 +568,6 @@ class _Probe:
     priority: Priority
     team_id: int | None
     organization_id: int | None
-
-
-def _default_team(session: Session) -> int | None:
-    return session.scalar(select(Team.id).where(Team.is_default.is_(True)))
 
 
 # ------------------------------------------------------------------ administration helpers
