@@ -24,14 +24,19 @@ def _version(helpdesk) -> int:
         return session.scalar(select(Counter.value).where(Counter.name == "config"))
 
 
+def _standard_policy(helpdesk):
+    """The default policy: a first response within an hour, around the clock."""
+    return helpdesk.sla.create_policy(
+        Actor.system(), name="Standard", is_default=True, first_response_minutes=60
+    )
+
+
 def _open(helpdesk, cast, subject="Printer jam"):
     return helpdesk.tickets.create(cast.carol_actor, subject=subject, body="It jams.").ticket
 
 
 def test_once_the_copy_is_current_a_ticket_reads_no_team_and_no_policy(helpdesk, cast) -> None:
-    helpdesk.sla.create_policy(
-        Actor.system(), name="Standard", is_default=True, first_response_minutes=60
-    )
+    _standard_policy(helpdesk)
     _open(helpdesk, cast)  # reads them, and keeps them
     with statements_sent(helpdesk) as sent:
         ticket = _open(helpdesk, cast)
@@ -56,9 +61,7 @@ def test_another_process_changing_a_policy_or_its_calendar_is_seen_by_the_next_t
     helpdesk_factory, cast, helpdesk
 ) -> None:
     system = Actor.system()
-    policy = helpdesk.sla.create_policy(
-        system, name="Standard", is_default=True, first_response_minutes=60
-    )
+    policy = _standard_policy(helpdesk)
     first = _open(helpdesk, cast)
     assert first.response_by == first.created_at + timedelta(minutes=60)
 
@@ -107,9 +110,7 @@ def test_the_promise_on_the_portal_comes_from_the_copy_and_follows_edits(
     helpdesk_factory, cast, helpdesk
 ) -> None:
     system = Actor.system()
-    policy = helpdesk.sla.create_policy(
-        system, name="Standard", is_default=True, first_response_minutes=60
-    )
+    policy = _standard_policy(helpdesk)
     assert helpdesk.sla.typical_response() == "We typically respond within 1 hour"
     with statements_sent(helpdesk) as sent:
         helpdesk.sla.typical_response()
