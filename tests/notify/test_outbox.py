@@ -448,3 +448,16 @@ def test_each_email_gets_its_own_random_mime_boundary():
     boundaries = {build_email(settings, row).get_boundary() for _ in range(20)}
     assert len(boundaries) == 20
     assert all(len(b) == 49 and b.startswith("=" * 15) for b in boundaries)
+
+
+def test_emails_alike_but_for_their_boundary_add_nothing_to_the_shared_headers():
+    """The shared headers are those that recur: a multipart's Content-Type, which names a
+    boundary new in every email, is not kept (it would push the recurring ones out)."""
+    settings = Settings(mail_from="Support <support@example.com>")
+    row = _row_for(0, "Åsa Öberg")
+    shared = outbox_module._BUILD_POLICY.header_factory._recurring
+    build_email(settings, row)
+    kept = shared.cache_info().currsize
+    for _ in range(5):
+        build_email(settings, row)
+    assert shared.cache_info().currsize == kept

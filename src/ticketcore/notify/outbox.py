@@ -479,7 +479,9 @@ class _HeaderClasses(HeaderRegistry):
         return made
 
     def __call__(self, name: str, value: str) -> BaseHeader:
-        if name.lower() in _RECURRING:
+        # A multipart's Content-Type names its boundary, new in every email: kept, it would
+        # only push the headers that do recur out of the cache.
+        if name.lower() in _RECURRING and "boundary=" not in value:
             return self._recurring(name, value)
         return super().__call__(name, value)
 
