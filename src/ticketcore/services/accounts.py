@@ -334,19 +334,25 @@ class UserService(Service):
         """An active account and the actor it acts as, from one read; None when there is no
         such active account."""
         with self.reading() as uow:
-            row = uow.session.get(User, user_id)
-            if row is None or not row.is_active:
-                return None
-            return user_out(row), actor_from_user(row)
+            row = active_account(uow.session, user_id)
+            return (user_out(row), actor_from_user(row)) if row is not None else None
 
     def actor_for(self, user: int | UserOut) -> Actor:
         """The actor a logged-in user acts as. Inactive accounts act as nobody."""
         user_id = user if isinstance(user, int) else user.id
         with self.reading() as uow:
-            row = uow.session.get(User, user_id)
-            if row is None or not row.is_active:
+            row = active_account(uow.session, user_id)
+            if row is None:
                 raise NotFound(f"no active user {user_id}")
             return actor_from_user(row)
+
+
+def active_account(session: Session, user_id: int, *, for_update: bool = False) -> User | None:
+    """The account, unless there is none or it is deactivated: such an account acts as nobody.
+    `for_update` locks its row until the transaction ends (a password or a second factor
+    about to change)."""
+    user = session.get(User, user_id, with_for_update=True if for_update else None)
+    return user if user is not None and user.is_active else None
 
 
 def actor_from_user(user: User) -> Actor:

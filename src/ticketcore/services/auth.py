@@ -49,7 +49,7 @@ from ..notify.account_mail import AccountMail, account_url, queue_account_email
 from ..passwords import hash_password, verify_password
 from ..permissions import Actor
 from ..schemas import UserCreate, UserOut, email_key, normalize_email
-from .accounts import actor_from_user
+from .accounts import active_account, actor_from_user
 from .base import FieldErrors, Service
 from .convert import user_out
 from .unit_of_work import UnitOfWork
@@ -294,8 +294,8 @@ class AccountService(Service):
         """The account and the actor of a session that may go on (`session_valid`), else None:
         what a portal asks on every request, from one read of the account."""
         with self.reading() as uow:
-            user = uow.session.get(User, user_id)
-            if user is None or not user.is_active:
+            user = active_account(uow.session, user_id)
+            if user is None:
                 return None
             changed = user.password_changed_at
             if changed is not None and changed.replace(microsecond=0) > authenticated_at.replace(
@@ -407,8 +407,8 @@ class AccountService(Service):
                     address_key: settings.login_max_failures_per_address,
                 },
             )
-            user = uow.session.get(User, user_id)
-            secret = user.totp_secret if user is not None and user.is_active else None
+            user = active_account(uow.session, user_id)
+            secret = user.totp_secret if user is not None else None
         if secret is not None and _code_matches(secret, code, self.helpdesk.clock.now()):
             with self.transaction() as uow:
                 uow.session.execute(delete(LoginFailure).where(LoginFailure.key == factor_key))
@@ -647,23 +647,22 @@ class _ClockSigner(TimestampSigner):
 
 def _own_user(session: Session, actor: Actor) -> User:
     """The actor's own active account; anyone else (guests, the system) has no profile."""
-    user = session.get(User, actor.user_id) if actor.user_id is not None else None
-    if user is None or not user.is_active:
+    user = active_account(session, actor.user_id) if actor.user_id is not None else None
+    if user is None:
         raise NotFound("no account")
     return user
 
 
 def _user_for_update(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id, with_for_update=True)
-    if user is None or not user.is_active:
+    user = active_account(session, user_id, for_update=True)
+    if user is None:
         raise NotFound("no account")
     return user
 
 
 def _user_of(session: Session, payload: Mapping[str, Any], *, lock: bool = False) -> User | None:
     """The active account a link's payload names, or None."""
-    user = session.get(User, payload["u"], with_for_update=lock)
-    return user if user is not None and user.is_active else None
+    return active_account(session, payload["u"], for_update=lock)
 
 
 def _profile(user: User) -> ProfileOut:
