@@ -24,7 +24,6 @@ from sqlalchemy.orm import (
     Session,
     UOWTransaction,
     joinedload,
-    make_transient_to_detached,
     sessionmaker,
 )
 from sqlalchemy.orm.attributes import set_committed_value
@@ -33,6 +32,7 @@ from sqlalchemy.orm.util import identity_key
 from ..models import Calendar, Counter, SlaPolicy, Team
 from ..models.base import table_of
 from ..sla.policy import TicketLike, choose_policy
+from .inserting import attach_loaded
 
 if TYPE_CHECKING:
     from .unit_of_work import UnitOfWork
@@ -67,10 +67,7 @@ class _Row:
         if found is not None:
             return found
         obj = self.model.__mapper__.class_manager.new_instance()
-        for key, value in self.values.items():
-            set_committed_value(obj, key, value)
-        make_transient_to_detached(obj)
-        session.add(obj)
+        attach_loaded(session, obj, self.values.items())
         return obj
 
     @classmethod

@@ -14,7 +14,7 @@ their type processors cost a creation 3.5% of its instructions.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
 from sqlalchemy import Insert, Table, insert, inspect
@@ -57,10 +57,20 @@ def insert_now(session: Session, obj: Any) -> None:
     # One row's parameters (a list only for executemany), with the defaults SQLAlchemy filled in.
     sent = cast("Mapping[str, Any]", result.last_inserted_params())
     row = result.one()._mapping
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        value = row[column] if column.key in fetched else sent.get(column.key)
-        set_committed_value(obj, prop.key, value)
+
+    def loaded() -> Iterator[tuple[str, Any]]:
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            yield prop.key, row[column] if column.key in fetched else sent.get(column.key)
+
+    attach_loaded(session, obj, loaded())
+
+
+def attach_loaded(session: Session, obj: Any, values: Iterable[tuple[str, Any]]) -> None:
+    """Make the transient `obj` persistent in `session`, with `values` (attribute, value) as
+    its loaded state, as if the session had read its row: no statement, nothing to flush."""
+    for key, value in values:
+        set_committed_value(obj, key, value)
     make_transient_to_detached(obj)
     session.add(obj)
 
